@@ -1,0 +1,1 @@
+"""Rollcall adapters: the web app, channel handlers, conversation flows and the CLI."""

@@ -1,0 +1,58 @@
+"""The web application: `create_app(settings)` builds everything a request needs; no globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, func, select
+
+from bot.pages import render_page
+from core import db
+from core.clock import Clock, system_clock
+from core.models import School
+from core.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
+    """The FastAPI app for one deployment, on the settings' database."""
+    engine = db.make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            db.upgrade(engine)
+        logger.info("channels on: %s", ", ".join(settings.channels))
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Rollcall", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        """Up and able to reach its database (for load balancers and monitoring)."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            logger.exception("health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> HTMLResponse:
+        with Session(engine) as session:
+            schools = session.exec(select(func.count()).select_from(School)).one()
+        return render_page("home.html", schools=schools, channels=settings.channels)
+
+    return app

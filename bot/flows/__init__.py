@@ -1,0 +1,1 @@
+"""Conversation flows: state kept in the database, each step a pure function."""

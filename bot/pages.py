@@ -1,0 +1,20 @@
+"""Server-rendered pages from templates/pages/, escaped by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_pages = Environment(
+    loader=FileSystemLoader(TEMPLATES / "pages"),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+)
+
+
+def render_page(name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    return HTMLResponse(_pages.get_template(name).render(**context), status_code=status_code)

@@ -1,0 +1,1 @@
+"""Rollcall domain: models, calendar, codes, policy, roster; no web framework here."""
