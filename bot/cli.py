@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from bot.cli_parsing import bench_parse, eval_app, parse_command
 from core import db
 from core.calendar import NoSchoolDay, load_calendar
 from core.clock import system_clock
@@ -48,6 +49,9 @@ app.add_typer(import_app, name="import")
 app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(bench_app, name="bench")
+app.add_typer(eval_app, name="eval")
+app.command("parse")(parse_command)
+bench_app.command("parse")(bench_parse)
 
 SchoolOption = Annotated[str | None, typer.Option(
     "--school", help="The school's slug; may be left out when there is only one school.")]

@@ -1,0 +1,1 @@
+"""Reading one parent message into a structured absence report."""

@@ -1,0 +1,166 @@
+"""From the dates a parent wrote to the first school day missed and the day back.
+
+Each date in the message plays a role: a day off ("won't be in tomorrow"), the day back
+("back Weds", "off till Thursday"), or neither ("I'll let you know about tomorrow", "sick
+since yesterday"). School days come from the calendar: a return on a weekend or INSET day
+moves to the next school day.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from core.calendar import NoSchoolDay, SchoolCalendar
+from core.dates import DateMention
+from core.parsing.reasons import REASONS
+from core.parsing.signals import ABSENT, IN_AFTER, JUST_THE_DAY, LATE, PM_AWAY, REQUEST
+from core.parsing.text import Normalised
+
+Span = tuple[int, int]
+AFTER_SCHOOL = time(16, 0)  # "won't be in" sent later than this means the next school day
+
+_IGNORE_BEFORE = re.compile(
+    r"(?:let you know|update you|keep you (?:posted|updated|informed)|see how (?:he|she|they|"
+    r"it) (?:is|are|goes)|call|ring|phone|contact you|message you|text you|get back to you|"
+    r"since|from|over|during|was|were|last|about)(?: \w+){0,3} $|about $")
+_RETURN_BEFORE = re.compile(
+    r"(?:back|return|returning|returns|be in|'ll be in|will be in|be back|come back|coming "
+    r"back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
+    r"hopefully|hope|fit for|ready for|fine for|ok for|okay for|better for|be at school|"
+    r"go back|going back|start|starting|in|until|before)"
+    r"(?: to school| school| in| on| from| by| for| again| the)* $")
+_NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren't|none of "
+                      r"\w+) (?:[\w']+ ){0,5}$")
+# Parents learning English often put the day first: "Tomorrow she come", "Monday he is back".
+_RETURN_AFTER = re.compile(
+    r"^(?:[.,] )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
+    r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
+    r"be in|in school|hopefully|probably|resume)\b")
+_CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactually)"
+                         r"(?: [.,])?(?: \w+)? $")
+_NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
+
+
+ABSENCE_CUES = (ABSENT, IN_AFTER, LATE, PM_AWAY, REQUEST, JUST_THE_DAY, REASONS.pattern)
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    first_day: date | None
+    return_day: date | None
+    one_day: bool  # "just today": the return is the next school day, nothing to ask
+    first_confidence: float
+    return_confidence: float
+    first_evidence: tuple[Span, ...]
+    return_evidence: tuple[Span, ...]
+
+
+def _after(norm: Normalised, offset: int) -> str:
+    """The normalised text just after an original-text offset."""
+    starts = [w.start for w in norm.words]
+    index = bisect_left(starts, offset)
+    position = norm.word_starts[index] if index < len(norm.words) else len(norm.text)
+    return norm.text[position:position + 80]
+
+
+def _before(norm: Normalised, offset: int) -> str:
+    """The normalised text just before an original-text offset."""
+    starts = [w.start for w in norm.words]
+    index = bisect_left(starts, offset)
+    position = norm.word_starts[index] if index < len(norm.words) else len(norm.text)
+    return norm.text[max(0, position - 48):position]
+
+
+def _role(norm: Normalised, mention: DateMention, today: date) -> str:
+    before = _before(norm, mention.span[0])
+    if mention.end < today or _IGNORE_BEFORE.search(before) \
+            or _NOT_A_SCHOOL_DAY.match(mention.text.strip()):
+        return "ignore"
+    cue = _RETURN_BEFORE.search(before)
+    if mention.cue == "until" or (cue and (
+            cue.group().startswith(("back", "return")) or not _NEGATED.search(before))):
+        return "return"
+    if _RETURN_AFTER.match(_after(norm, mention.span[1])) and not _NEGATED.search(before):
+        return "return"
+    if not _about_absence(norm, mention, before):
+        return "ignore"  # "staying with us this week", "our flight back is on the 6th"
+    return "off"
+
+
+def _corrected(roles: list[tuple[DateMention, str]], norm: Normalised
+               ) -> list[tuple[DateMention, str]]:
+    """"back Tuesday, sorry I mean Wednesday": the second date takes the first one's place."""
+    result: list[tuple[DateMention, str]] = []
+    for mention, role in roles:
+        if result and _CORRECTION.search(_before(norm, mention.span[0])):
+            _, previous_role = result.pop()
+            role = previous_role if previous_role != "ignore" else role
+        result.append((mention, role))
+    return result
+
+
+def _about_absence(norm: Normalised, mention: DateMention, before: str) -> bool:
+    """A day off is a date next to words of absence; a range must sit right by them."""
+    after = _after(norm, mention.span[1])
+    reach_before, reach_after = (30, 12) if mention.is_range else (70, 50)
+    window = (before.split(" . ")[-1][-reach_before:] + " "
+              + after.split(" . ")[0][:reach_after])
+    return any(cue.search(window) for cue in ABSENCE_CUES)
+
+
+def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
+              calendar: SchoolCalendar, *, kind: str, part: str | None) -> DayPlan:
+    """First day and return for one group's stretch of the message."""
+    today = now.date()
+    roles = _corrected([(m, _role(norm, m, today)) for m in mentions], norm)
+    off = [m for m, role in roles if role == "off"]
+    back = [m for m, role in roles if role == "return"]
+    try:
+        first = _first_day(off, now, calendar, kind)
+        return_day, derived = _return_day(norm, off, back, first, calendar, kind, part)
+    except NoSchoolDay:
+        return DayPlan(None, None, False, 0.3, 0.3, (), ())
+    one_day = bool(JUST_THE_DAY.search(norm.text)) and return_day is not None
+    return DayPlan(
+        first_day=first, return_day=return_day, one_day=one_day,
+        first_confidence=0.9 if off else 0.75,
+        return_confidence=0.5 if return_day is None else (0.7 if derived else 0.85),
+        first_evidence=tuple(m.span for m in off[:1]),
+        return_evidence=tuple(m.span for m in back[-1:]) if back else tuple(
+            m.span for m in off[-1:] if return_day is not None))
+
+
+def _first_day(off: list[DateMention], now: datetime, calendar: SchoolCalendar,
+               kind: str) -> date:
+    if off:
+        return calendar.school_day_on_or_after(min(m.start for m in off))
+    today = now.date()
+    if calendar.is_school_day(today) and (kind != "absence" or now.time() < AFTER_SCHOOL):
+        return today
+    return calendar.next_school_day(today)
+
+
+def _return_day(norm: Normalised, off: list[DateMention], back: list[DateMention],
+                first: date, calendar: SchoolCalendar, kind: str,
+                part: str | None) -> tuple[date | None, bool]:
+    """The day back, and whether it was worked out rather than said."""
+    if kind not in {"absence", "leave_request"} or part != "full":
+        return None, False
+    if back:
+        day = calendar.school_day_on_or_after(back[-1].start)
+        if day <= first and _WEEKDAY.search(back[-1].text):
+            # "back Monday" said on a Monday means next Monday
+            day = calendar.school_day_on_or_after(back[-1].start + timedelta(days=7))
+        return (day, False) if day > first else (None, False)
+    last = max((m.end for m in off), default=None)
+    spans_days = len(off) > 1 or any(m.is_range for m in off)
+    if last is not None and (spans_days or kind == "leave_request"
+                             or JUST_THE_DAY.search(norm.text)):
+        return calendar.next_school_day(max(last, first)), True
+    if JUST_THE_DAY.search(norm.text):
+        return calendar.next_school_day(first), True
+    return None, False

@@ -1,0 +1,98 @@
+"""The reason a parent gives, in the national taxonomy, with the phrase that gave it away."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.parsing import vocab
+from core.parsing.phrases import Hit, PhraseSet
+from core.parsing.signals import ClockTime
+
+REASONS = PhraseSet({
+    "exceptional": vocab.EXCEPTIONAL, "religious": vocab.RELIGIOUS, "holiday": vocab.HOLIDAY,
+    "medical": vocab.MEDICAL, "illness": vocab.ILLNESS, "other": vocab.OTHER,
+}, fuzzy_labels=frozenset({"medical", "illness"}))
+FLAGS = PhraseSet({"safeguarding": vocab.SAFEGUARDING, "callback": vocab.CALLBACK})
+
+# Words parents write often that sit near a vocabulary word; never "corrected" into one.
+COMMON = frozenset([
+    "tomorrow", "morning", "school", "because", "thanks", "thankyou", "please", "hopefully",
+    "coming", "should", "better", "really", "little", "brother", "sister", "mother", "father",
+    "minutes", "teacher", "before", "afternoon", "tonight", "yesterday", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "august", "september", "october", "november", "december", "doctor", "doctors",
+    "hospital", "weekend", "around", "today", "there", "their", "theyre", "having", "getting",
+    "feeling", "keeping", "taking", "bringing", "picking", "collect", "collecting", "appointment",
+    "normal", "usual", "office", "reception", "something", "nothing", "anything", "myself",
+    "himself", "herself", "yourself", "everyone", "someone", "another", "through", "though",
+    "thought", "already", "always", "breakfast", "dinner", "minute", "second", "message", "letter",
+    "called", "calling", "ringing", "missed", "making", "coming", "going", "sorted", "worried",
+    "worrying", "during", "school's", "night's", "week's", "family",
+])
+MEDICAL_PLACE = re.compile(r"\b(?:doctor|doctor's|doctors|gp|hospital|surgery|nurse|dr)\b")
+_RELATIVE = (r"(?:husband|wife|partner|mum|mam|dad|mother|father|nan|nana|gran|grandma|"
+             r"grandmother|grandad|grandfather|grandpa|granny|sister|brother|baby|son|daughter|"
+             r"aunt|auntie|uncle|cousin|boyfriend|girlfriend)")
+# Someone other than the child is the subject just before the reason word: "I'm poorly
+# myself", "their grandmother is very sick", "taking her brother to the hospital".
+SOMEONE_ELSE = re.compile(
+    r"(?:\b(?:i'm|i am|i was|i've been|i have been)(?: (?:really|very|so|quite|feeling|a bit|"
+    r"not|too))* $|\b(?:i have|i've|i had|i've got|i have got)(?: (?:a|an|my|got|to go to|"
+    r"the))* (?:\w+ )?$|\b(?:my|her|his|their|our) (?:\w+ )?" + _RELATIVE
+    + r" (?:is|has|was|had|got|been|isn't|'s (?:ill|poorly|sick|not|in|got|been|very|really|"
+    r"had))(?: [\w']+){0,4} $|\b(?:take|taking|bring|bringing) (?:my|her|his|their|our) "
+    r"(?:\w+ )?" + _RELATIVE + r" to(?: [\w']+){0,3} $)")
+GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critical|critically|"
+                   r"intensive care|dying|passed away|died|life support)\b")
+# The order in which a reason outranks another when a message gives several.
+PRECEDENCE = ("exceptional", "religious", "medical", "illness", "holiday", "other")
+
+
+@dataclass(frozen=True)
+class ReasonFinding:
+    reason: str | None
+    hits: tuple[Hit, ...]  # the phrases behind it
+    exact: bool
+
+
+def find_reason(text: str, times: list[ClockTime], *, part_day: bool) -> ReasonFinding:
+    """The reason in this stretch of normalised text; None when the parent gives none."""
+    hits = REASONS.find(text, ignore=COMMON)
+    if not any(h.label == "medical" for h in hits) and times and MEDICAL_PLACE.search(text):
+        # "at the doctors at 10", "hospital at 2": a place with a time is an appointment.
+        place = MEDICAL_PLACE.search(text)
+        assert place is not None
+        hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
+    hits = [_someone_else(text, h) for h in hits]
+    labels = {h.label for h in hits}
+    if labels & {"medical"} and "other" in labels and all(
+            h.phrase == "appointment" for h in hits if h.label == "medical"):
+        labels.discard("medical")  # "an appointment at the council": not a medical one
+    if {"medical", "illness"} <= labels and not part_day:
+        labels.discard("medical")  # ill all day; the GP visit is part of the illness
+    elif {"medical", "illness"} <= labels:
+        labels.discard("illness")
+    for reason in PRECEDENCE:
+        if reason in labels:
+            chosen = tuple(h for h in hits if h.label == reason)
+            return ReasonFinding(reason, chosen, all(h.exact for h in chosen))
+    return ReasonFinding(None, (), True)
+
+
+def _someone_else(text: str, hit: Hit) -> Hit:
+    """Illness or an appointment that is a parent's or a relative's, not the child's, is the
+    reason the child is off (other), or grave news for the family (exceptional)."""
+    if hit.label not in {"illness", "medical", "holiday"}:
+        return hit
+    clause = re.split(r" [.,] ", text[max(0, hit.start - 80):hit.start])[-1]
+    myself = re.match(r" (?:\w+ )?myself\b", text[hit.end:hit.end + 20])
+    if not (SOMEONE_ELSE.search(clause) or myself):
+        return hit
+    label = "exceptional" if GRAVE.search(text) else "other"
+    return Hit(label, hit.phrase, hit.start, hit.end, hit.exact)
+
+
+def find_flags(text: str) -> list[Hit]:
+    """Callback requests and words a DSL must see; exact phrases only (no guessing)."""
+    return FLAGS.find(text, fuzzy=False)

@@ -1,0 +1,115 @@
+"""What a stretch of message says: absent, late, in school, asking leave, part of the day, times.
+
+Each signal is a small set of phrases over the normalised text (see core.parsing.text), so
+"wont b in 2day" and "won't be in today" read the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_OBJ = r"(?:him|her|them|\w+)"
+
+ABSENT = re.compile(
+    r"\b(?:won't be (?:in|at school|coming|attending|there|going|able)|"
+    r"will not be (?:in|coming|attending|at school|able|going)|(?<!did )(?<!does )"
+    r"not (?:be )?(?:in|coming|"
+    r"come(?! back)|attend|attending|going|be at school)\b|isn't (?:coming|in|going|up to)|"
+    r"aren't (?:coming|in|going)|won't (?:come(?! back)|make it|attend|go)|"
+    r"can't (?:come|make it|go|attend|get " + _OBJ + r" in)|not make it|not going to make it|"
+    r"off (?:school|sick|today|"
+    r"tomorrow|for|until|the rest|this(?! morning)|all|on|from|monday|tuesday|wednesday|"
+    r"thursday|friday|with)|(?:be|is|are|'s|he's|she's) off(?! this morning)|"
+    r"stay(?:ing|s)? (?:at )?home|"
+    r"keep(?:ing)? " + _OBJ + r" (?:at )?(?:home|off|in bed|out)|kept " + _OBJ + r" (?:home|"
+    r"off)|(?:will|would|shall|to) be absent|(?:be|is|are|'s) absent (?:from|today|"
+    r"tomorrow|on|this)|"
+    r"unable to (?:attend|come|go)|miss(?:ing)? school|day off|days off|"
+    r"neither (?:of (?:them|mine|the \w+) )?(?:will be|is|are) (?:in|coming)|"
+    r"none of (?:them|mine|the \w+|my \w+)(?: will be| are| is)? (?:in|coming)|"
+    r"no school for|nobody (?:will be )?in|no one (?:will be )?in|"
+    r"have (?:the|a) day|out of school|not at school|take " + _OBJ + r" out|taking " + _OBJ
+    + r" out|neither will be|none of them will|not up to|signed " + _OBJ + r" off|"
+    r"signed off|she stay|he stay|stays home|not coming|"
+    r"(?:won't|not) be back(?! this afternoon| after| for the afternoon))")
+LATE = re.compile(
+    r"\b(?:(?<!been )(?<!too )late(?! (?:message|notice|reply|text|night|last night|a lot|"
+    r"lately))|running behind|be there in|on (?:our|his|her|the|my) way|held up|delayed|"
+    r"be in (?:asap|shortly|soon)|dropping " + _OBJ + r" (?:now|off now|in now)|"
+    r"(?:drive|driving|bring|bringing|walk|walking|taking) " + _OBJ + r" (?:in |to school )?now|"
+    r"be in in|there in \d+|in \d+ (?:minutes|mins)|coming now|leaving now|"
+    r"be there (?:asap|soon|shortly)|asap|\d+ (?:minutes|mins)$)\b")
+PRESENT = re.compile(
+    r"(?:\b(?:is|are|'s|he's|she's|they're|was|were) in(?: school| class)?(?: today| now| "
+    r"already)?(?= [.,?]|$)|\bis in school\b|\bin school today\b|\bwill be in today\b|"
+    r"\bsigned in\b|\bdropped " + _OBJ + r" (?:off|at)\b|\bfeeling (?:much )?better\b|"
+    r"\bin as normal\b|\b(?:is|'s|are) (?:all |much )?better\b)")
+REQUEST = re.compile(
+    r"\b(?:can i take|could i take|may i take|can we take|could we take|request|requesting|"
+    r"permission|would it be possible|is it possible|is it ok|is it okay|would like to take|"
+    r"would like to ask|like to ask|leave of absence|term time leave|authorise|authorised|"
+    r"approve|(?:can|could|may|might) (?!i |we |you |someone |somebody )\w+"
+    r"(?:(?: ,| and) \w+)*(?: please)? (?:have|take|leave|be excused|be absent|be off|miss|"
+    r"go|stay)|be excused|please may|"
+    r"(?:can|could|may) (?:i|we) ask (?:for|if)|ask if|have .{0,30} off please|apply for|"
+    r"application for|ask for leave)\b")
+IN_AFTER = re.compile(
+    r"\b(?:in after|come after|come to school after|bring " + _OBJ + r" (?:in |straight in |"
+    r"to school )?after|drop " + _OBJ + r" (?:in |off )?(?:straight )?after|straight after|"
+    r"straight in|after lunch|be in (?:by|about|around|at|for|approx)|in (?:by|about|around|"
+    r"at) \d+|in school (?:by|for|about|around)|back (?:in )?(?:by|for) \d+|"
+    r"then (?:i'll |we'll |i will )?(?:bring|drop|take)|come in after|in for \d+|"
+    r"after (?:the|his|her|their) appointment|will come after|come back to school|"
+    r"come to school around|come to school at|then school|"
+    r"bring " + _OBJ + r" (?:in|to school) (?:at|by|around|for|about)|"
+    r"bring " + _OBJ + r" to school|drop " + _OBJ + r" back|back for lunch|"
+    r"back after lunch|off this morning|miss(?:ing)? this morning)\b")
+LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|sent home|send " + _OBJ
+                         + r" home|come and get|collect(?:ing)? " + _OBJ + r" now|"
+                         r"pick(?:ing)? " + _OBJ + r" up now)\b")
+PM_AWAY = re.compile(
+    r"\b(?:collect(?:ing|ed)?|pick(?:ing)? " + _OBJ + r" up|picking up|picked up|pick up|"
+    r"leave (?:school )?(?:at|early)|leaving (?:school )?(?:at|early)|"
+    r"won't be back (?:this afternoon|after lunch)|not be back this afternoon|afternoon off|"
+    r"miss the afternoon|go(?:ing)? home|"
+    r"sent home|send " + _OBJ + r" home|on my way to (?:get|collect|pick)|come and get|"
+    r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school)\b")
+AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm)\b")
+JUST_THE_DAY = re.compile(
+    r"\b(?:just|only) (?:for )?(?:today|tomorrow|the day|the one day|one day|that day|"
+    r"this day)\b|\bjust the (?:one )?day\b|\bfor the day\b|\bthe day off\b|\bone day\b")
+THANKS = re.compile(r"\b(?:thank you|thanks|thankyou|cheers|grateful|appreciate)\b")
+
+ARRIVING_AT = re.compile(r"\b(?:be|'ll be|will be|is|are) in (?:at|for|by|about|around)\b")
+_TIME = re.compile(
+    r"\b(?:(?P<prep>at|by|about|around|for|from|after|before|until|approx|roughly|maybe) )?"
+    r"(?:(?P<half>half|quarter) (?:past )?)?(?P<hour>\d{1,2})(?:[:.](?P<min>\d{2}))?"
+    r" ?(?P<suffix>am|pm|o'clock|oclock|ish)?\b(?! ?(?:days?|weeks?|minutes|mins?|hours?|"
+    r"years?|months?|th|st|nd|rd|%|degrees|of them|kids|children|times))")
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    minutes: int  # after midnight, on a school-day reading (9 is 09:00, 1 is 13:00)
+    start: int
+    end: int
+
+
+def clock_times(text: str) -> list[ClockTime]:
+    """Times of day: 'at 9', '10:30', '9.40', 'half 1', '10ish', '1pm' (not '5 days')."""
+    found = []
+    for m in _TIME.finditer(text):
+        hour, minute = int(m.group("hour")), int(m.group("min") or 0)
+        explicit = m.group("min") or m.group("suffix") or m.group("half")
+        if not (explicit or m.group("prep") in {"at", "by", "about", "around", "approx"}):
+            continue
+        if hour > 23 or minute > 59 or (m.group("min") and len(m.group("hour")) > 2):
+            continue
+        if m.group("half"):
+            minute = 30 if m.group("half") == "half" else 15
+        suffix = m.group("suffix")
+        if (suffix == "pm" and hour < 12) or (suffix != "am" and 1 <= hour <= 6):
+            hour += 12  # school hours: "at 2" and "2 o'clock" are in the afternoon
+        found.append(ClockTime(hour * 60 + minute, m.start(), m.end()))
+    return found
