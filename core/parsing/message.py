@@ -8,6 +8,7 @@ text it came from, so staff can see why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from core.dates import DateMention, find_dates
 from core.parsing import pupils as who
 from core.parsing import signals
 from core.parsing.dating import DayPlan, plan_days
-from core.parsing.reasons import find_flags, find_reason
+from core.parsing.reasons import ReasonFinding, find_flags, find_reason
 from core.parsing.text import Normalised, normalise
 
 Span = tuple[int, int]
@@ -192,7 +193,28 @@ def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: date
             and part == "full":
         kind, part = "other", None
     days = plan_days(norm, mine, now, calendar, kind=kind, part=part)
-    return _assemble(norm, group, children, kind, kind_sure, part, reason, days)
+    report = _assemble(norm, group, children, kind, kind_sure, part, reason, days)
+    cues = {"kind": _cue_span(norm, group, KIND_CUES.get(kind, ())),
+            "part": _cue_span(norm, group, PART_CUES.get(part or "", ()))}
+    return replace(report, evidence=report.evidence | cues)
+
+
+KIND_CUES = {"absence": (signals.ABSENT, signals.IN_AFTER, signals.PM_AWAY),
+             "late": (signals.LATE, signals.ARRIVING_AT), "leave_request": (signals.REQUEST,),
+             "other": (signals.PRESENT,)}
+PART_CUES = {"am": (signals.IN_AFTER, signals.LATE, signals.ARRIVING_AT),
+             "pm": (signals.PM_AWAY, signals.AFTERNOON)}
+
+
+def _cue_span(norm: Normalised, group: _Group, cues: tuple[re.Pattern[str], ...]
+              ) -> tuple[Span, ...]:
+    """The words that told the kind or part of the day, for staff to see."""
+    text = norm.text[group.start:group.end]
+    for cue in cues:
+        match = cue.search(text)
+        if match:
+            return (norm.span(group.start + match.start(), group.start + match.end()),)
+    return ()
 
 
 def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
@@ -240,10 +262,8 @@ def _part(kind: str, text: str, times: list[signals.ClockTime]) -> str | None:
 
 
 def _assemble(norm: Normalised, group: _Group, children: list[who.Child], kind: str,
-              kind_sure: bool, part: str | None, reason: object, days: DayPlan) -> ParsedReport:
-    from core.parsing.reasons import ReasonFinding
-
-    assert isinstance(reason, ReasonFinding)
+              kind_sure: bool, part: str | None, reason: ReasonFinding,
+              days: DayPlan) -> ParsedReport:
     is_other = kind == "other"
     why = "late" if kind == "late" else (None if is_other else reason.reason)
     ask = []
