@@ -10,11 +10,10 @@ from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.configfile import ConfigError, read_document, validate
+from core.configfile import ConfigError, TimeZoneName, read_document, validate
 from core.models import StaffRole
 
 
@@ -24,16 +23,7 @@ class _Section(BaseModel):
 
 class SchoolSection(_Section):
     name: str | None = None
-    timezone: str = "Europe/London"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    timezone: TimeZoneName = "Europe/London"
 
 
 class RegisterSection(_Section):
