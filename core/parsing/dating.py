@@ -39,8 +39,12 @@ _RETURN_AFTER = re.compile(
     r"^(?:[.,] )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
     r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
     r"be in|in school|hopefully|probably|resume)\b")
+# A full stop after "sorry" ends an apology ("won't be in, sorry. Back tomorrow"), so only a
+# comma may come between the cue and the corrected day.
 _CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactually)"
-                         r"(?: [.,])?(?: \w+)? $")
+                         r"(?: ,)?(?: \w+)? $")
+_STRONG_RETURN = re.compile(r"\b(?:back|return|returning)(?: [\w']+){0,3} $")
+_VAGUE_RANGE = re.compile(r"\bweek(?:end)?\b", re.IGNORECASE)
 _NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
 
@@ -80,7 +84,7 @@ def _role(norm: Normalised, mention: DateMention, today: date) -> str:
     if mention.end < today or _IGNORE_BEFORE.search(before) \
             or _NOT_A_SCHOOL_DAY.match(mention.text.strip()):
         return "ignore"
-    cue = _RETURN_BEFORE.search(before)
+    cue = _RETURN_BEFORE.search(before) or _STRONG_RETURN.search(before)
     if mention.cue == "until" or (cue and (
             cue.group().startswith(("back", "return")) or not _NEGATED.search(before))):
         return "return"
@@ -89,6 +93,15 @@ def _role(norm: Normalised, mention: DateMention, today: date) -> str:
     if not _about_absence(norm, mention, before):
         return "ignore"  # "staying with us this week", "our flight back is on the 6th"
     return "off"
+
+
+def _has_school_day(calendar: SchoolCalendar, mention: DateMention) -> bool:
+    day = mention.start
+    while day <= mention.end:
+        if calendar.is_school_day(day):
+            return True
+        day += timedelta(days=1)
+    return False
 
 
 def _corrected(roles: list[tuple[DateMention, str]], norm: Normalised
@@ -106,7 +119,8 @@ def _corrected(roles: list[tuple[DateMention, str]], norm: Normalised
 def _about_absence(norm: Normalised, mention: DateMention, before: str) -> bool:
     """A day off is a date next to words of absence; a range must sit right by them."""
     after = _after(norm, mention.span[1])
-    reach_before, reach_after = (30, 12) if mention.is_range else (70, 50)
+    vague = mention.is_range and _VAGUE_RANGE.search(mention.text)
+    reach_before, reach_after = (30, 12) if vague else (70, 50)
     window = (before.split(" . ")[-1][-reach_before:] + " "
               + after.split(" . ")[0][:reach_after])
     return any(cue.search(window) for cue in ABSENCE_CUES)
@@ -117,7 +131,8 @@ def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
     """First day and return for one group's stretch of the message."""
     today = now.date()
     roles = _corrected([(m, _role(norm, m, today)) for m in mentions], norm)
-    off = [m for m, role in roles if role == "off"]
+    # A day off that holds no school day ("in bed all weekend") says nothing about school.
+    off = [m for m, role in roles if role == "off" and _has_school_day(calendar, m)]
     back = [m for m, role in roles if role == "return"]
     try:
         first = _first_day(off, now, calendar, kind)

@@ -155,7 +155,7 @@ def group_words(text: str, count: int, *, named: bool = False) -> bool:
 
     A bare 'both' or 'neither' next to named children is about those children only."""
     if re.search(r"\b(?:the|my|our|all the|both the|none of the) (?:kids|children|boys|girls|"
-                 r"twins|little ones)\b|\b(?:all|none|neither) of (?:them|mine)\b|"
+                 r"twins|little ones)\b(?!')|\b(?:all|none|neither) of (?:them|mine)\b|"
                  r"\bthey both\b", text):
         return True
     numbers = {2: "two|2|both", 3: "three|3", 4: "four|4", 5: "five|5"}.get(count)
