@@ -3,7 +3,7 @@
 `tokenize` turns text into tokens that keep their character offsets in the original text.
 Every spelling of one idea becomes one canonical word ("tmrw", "2moro", "tommorow" ->
 "tomorrow"; "weds", "wensday" -> "wednesday"), number words become numbers and "1st" or
-"twenty-first" become ordinals, so the grammar in `core.dates` matches a few words only.
+"twenty-first" become ordinals, so the grammar in `core.date_grammar` matches a few words only.
 """
 
 from __future__ import annotations
