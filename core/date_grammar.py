@@ -455,7 +455,13 @@ class DateGrammar(TokenReader):
         if after and (end := self._half_term(j)):
             return after_half_term(calendar, today), end
         if after and (end := self._holidays(j)):
-            return calendar.next_term_start(today), end
+            if self.at(j, "christmas", "easter", "summer", "new"):
+                return calendar.next_term_start(today), end
+            # A bare "after the holidays" is after whichever break comes first: in October
+            # that is half term, in December the Christmas holidays.
+            candidates = [d for d in (after_half_term(calendar, today),
+                                      calendar.next_term_start(today)) if d]
+            return min(candidates), end
         if self.at(j, "next", "new") and self.at(j + 1, "term"):
             return calendar.next_term_start(today), j + 2
         return None

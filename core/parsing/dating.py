@@ -30,7 +30,7 @@ _RETURN_BEFORE = re.compile(
     r"(?:back|return|returning|returns|be in|'ll be in|will be in|be back|come back|coming "
     r"back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
     r"hopefully|hope|fit for|ready for|fine for|ok for|okay for|better for|be at school|"
-    r"go back|going back|start|starting|in|until|before)"
+    r"go back|going back|start|starting|resume|resuming|in|until|before)"
     r"(?: to school| school| in| on| from| by| for| again| the)* $")
 _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren't|none of "
                       r"\w+) (?:[\w']+ ){0,5}$")

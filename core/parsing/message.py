@@ -108,7 +108,7 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
     # "Zara and Musa are in": what follows the last name says where the whole group is.
     present = [_is_present(norm, members[-1]) for members in raw]
     groups = [_group(norm, raw, i) for i in range(len(raw))]
-    away = _merge_same_children([g for g, here in zip(groups, present, strict=True) if not here])
+    away = _merge_same_children(_absorb_present(groups, present))
     in_school = {c for g, here in zip(groups, present, strict=True) if here for c in g.children}
     if who.group_words(norm.text, len(children), named=bool(mentions)) and len(away) <= 1:
         # "all three of mine...", "the girls are late, Oscar's already in": everyone else.
@@ -126,6 +126,18 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
         kids = tuple(dict.fromkeys(c for g in groups for c in g.children))
         return [_Group(kids, 0, len(norm.text), True, all(g.exact for g in groups))]
     return [_unnamed_group(norm, children)]
+
+
+def _absorb_present(groups: list[_Group], present: list[bool]) -> list[_Group]:
+    """Drop the children said to be in school, giving their stretch of text back to the
+    child before them: "Kitty's off today. Toby is in. Back Monday" is Kitty back Monday."""
+    away: list[_Group] = []
+    for group, here in zip(groups, present, strict=True):
+        if not here:
+            away.append(group)
+        elif away:
+            away[-1] = replace(away[-1], end=group.end)
+    return away
 
 
 def _merge_same_children(groups: list[_Group]) -> list[_Group]:

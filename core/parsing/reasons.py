@@ -45,6 +45,7 @@ SOMEONE_ELSE = re.compile(
     r"(?:\w+ )?" + _RELATIVE + r" to(?: [\w']+){0,3} $)")
 GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critical|critically|"
                    r"intensive care|dying|passed away|died|life support)\b")
+ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "bank"}
 # The order in which a reason outranks another when a message gives several.
 PRECEDENCE = ("exceptional", "religious", "medical", "illness", "holiday", "other")
 
@@ -66,7 +67,7 @@ def find_reason(text: str, times: list[ClockTime], *, part_day: bool) -> ReasonF
         hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
     hits = [_someone_else(text, h) for h in hits]
     labels = {h.label for h in hits}
-    if labels & {"medical"} and "other" in labels and all(
+    if "medical" in labels and any(h.phrase in ELSEWHERE for h in hits) and all(
             h.phrase == "appointment" for h in hits if h.label == "medical"):
         labels.discard("medical")  # "an appointment at the council": not a medical one
     if {"medical", "illness"} <= labels and not part_day:

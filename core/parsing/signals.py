@@ -32,7 +32,8 @@ ABSENT = re.compile(
     r"have (?:the|a) day|out of school|not at school|take " + _OBJ + r" out|taking " + _OBJ
     + r" out|neither will be|none of them will|not up to|signed " + _OBJ + r" off|"
     r"signed off|she stay|he stay|stays home|not coming|"
-    r"(?:won't|not) be back(?! this afternoon| after| for the afternoon))")
+    r"(?:won't|not) be back(?! (?:in )?(?:this (?:afternoon|aft|pm)|after|for the afternoon|"
+    r"today)))")
 LATE = re.compile(
     r"\b(?:(?<!been )(?<!too )late(?! (?:message|notice|reply|text|night|last night|a lot|"
     r"lately))|running behind|be there in|on (?:our|his|her|the|my) way|held up|delayed|"
@@ -71,11 +72,12 @@ LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|sent home|send
 PM_AWAY = re.compile(
     r"\b(?:collect(?:ing|ed)?|pick(?:ing)? " + _OBJ + r" up|picking up|picked up|pick up|"
     r"leave (?:school )?(?:at|early)|leaving (?:school )?(?:at|early)|"
-    r"won't be back (?:this afternoon|after lunch)|not be back this afternoon|afternoon off|"
+    r"won't be back (?:in )?(?:this afternoon|this aft|this pm|after lunch|after|today)|"
+    r"not be back this afternoon|afternoon off|"
     r"miss the afternoon|go(?:ing)? home|"
     r"sent home|send " + _OBJ + r" home|on my way to (?:get|collect|pick)|come and get|"
     r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school)\b")
-AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm)\b")
+AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm|this aft)\b")
 JUST_THE_DAY = re.compile(
     r"\b(?:just|only) (?:for )?(?:today|tomorrow|the day|the one day|one day|that day|"
     r"this day)\b|\bjust the (?:one )?day\b|\bfor the day\b|\bthe day off\b|\bone day\b")

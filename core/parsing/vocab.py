@@ -44,6 +44,8 @@ MEDICAL = [
     "grommets", "day case", "day surgery", "having an operation", "tonsils out", "procedure",
     "assessment", "hearing aid", "eye appointment", "dentist appointment", "doctor's appointment",
     "gp appointment", "hospital appointment",
+    "brace fitting", "brace", "mri", "allergy clinic", "asthma review", "eye clinic", "hearing",
+    "dentist's", "doctors appointment",
 ]
 
 RELIGIOUS = [
@@ -78,6 +80,8 @@ HOLIDAY = [
     "fly to", "fly out", "flying out",
     "for half term", "for the holidays", "for christmas", "for easter", "holiday to",
     "disneyland paris",
+    "ferry", "for the summer", "summer holidays", "staycation", "getaway", "long weekend",
+    "weekend away",
 ]
 
 EXCEPTIONAL = [
