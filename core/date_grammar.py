@@ -25,7 +25,9 @@ from core.date_rules import (
     bare_weekday,
     borrow_month,
     days_ahead,
+    first_day_back,
     in_month,
+    last_day_of_term,
     monday_of,
     nth_weekday,
     on_or_after,
@@ -464,6 +466,11 @@ class DateGrammar(TokenReader):
             return min(candidates), end
         if self.at(j, "next", "new") and self.at(j + 1, "term"):
             return calendar.next_term_start(today), j + 2
+        if not after and self.at(j, "last") and self.at(j + 1, "day"):
+            end = j + 4 if self.at(j + 2, "of") and self.at(j + 3, "term") else j + 2
+            return last_day_of_term(calendar, today), end
+        if not after and self.at(j, "first") and self.at(j + 1, "day") and self.at(j + 2, "back"):
+            return first_day_back(calendar, today), j + 3
         return None
 
     def _half_term(self, i: int) -> int | None:

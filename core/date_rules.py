@@ -192,6 +192,27 @@ def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
     return found if found.month == month else None
 
 
+def first_day_back(calendar: SchoolCalendar, today: date) -> date:
+    """The first school day of this term while it has not passed, else of the next term."""
+    term = calendar.term_for(today)
+    if term is not None:
+        first = calendar.school_day_on_or_after(term.start)
+        if today <= first:
+            return first
+    return calendar.next_term_start(today)
+
+
+def last_day_of_term(calendar: SchoolCalendar, today: date) -> date | None:
+    """The last school day of the term that is on now or comes next ("the last day")."""
+    for term in sorted(calendar.spec.terms, key=lambda t: t.start):
+        if term.end >= today:
+            day = term.end
+            while day >= today and not calendar.is_school_day(day):
+                day -= ONE_DAY
+            return day if day >= today else None
+    return None
+
+
 def after_half_term(calendar: SchoolCalendar, today: date) -> date | None:
     """The first school day after the break that is on now or comes next."""
     for term in sorted(calendar.spec.terms, key=lambda t: t.start):

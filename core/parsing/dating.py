@@ -25,7 +25,7 @@ AFTER_SCHOOL = time(16, 0)  # "won't be in" sent later than this means the next 
 _IGNORE_BEFORE = re.compile(
     r"(?:let you know|update you|keep you (?:posted|updated|informed)|see how (?:he|she|they|"
     r"it) (?:is|are|goes)|call|ring|phone|contact you|message you|text you|get back to you|"
-    r"since|from|over|during|was|were|last|about)(?: \w+){0,3} $|about $")
+    r"since|was|were|about)(?: \w+){0,3} $|about $")
 _RETURN_BEFORE = re.compile(
     r"(?:back|return|returning|returns|be in|'ll be in|will be in|be back|come back|coming "
     r"back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
@@ -36,7 +36,7 @@ _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren
                       r"\w+) (?:[\w']+ ){0,5}$")
 # Parents learning English often put the day first: "Tomorrow she come", "Monday he is back".
 _RETURN_AFTER = re.compile(
-    r"^(?:[.,] )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
+    r"^(?:, )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
     r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
     r"be in|in school|hopefully|probably|resume)\b")
 # A full stop after "sorry" ends an apology ("won't be in, sorry. Back tomorrow"), so only a
@@ -121,7 +121,7 @@ def _about_absence(norm: Normalised, mention: DateMention, before: str) -> bool:
     after = _after(norm, mention.span[1])
     vague = mention.is_range and _VAGUE_RANGE.search(mention.text)
     reach_before, reach_after = (30, 12) if vague else (70, 50)
-    window = (before.split(" . ")[-1][-reach_before:] + " "
+    window = (before.split(" . ")[-1][-reach_before:] + " " + mention.text.lower() + " "
               + after.split(" . ")[0][:reach_after])
     return any(cue.search(window) for cue in ABSENCE_CUES)
 
@@ -151,9 +151,9 @@ def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
 
 def _first_day(off: list[DateMention], now: datetime, calendar: SchoolCalendar,
                kind: str) -> date:
-    if off:
-        return calendar.school_day_on_or_after(min(m.start for m in off))
     today = now.date()
+    if off:  # "this week" said on a Thursday starts today, not on Monday
+        return calendar.school_day_on_or_after(max(today, min(m.start for m in off)))
     if calendar.is_school_day(today) and (kind != "absence" or now.time() < AFTER_SCHOOL):
         return today
     return calendar.next_school_day(today)
