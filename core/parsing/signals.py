@@ -32,7 +32,6 @@ ABSENT = re.compile(
     r"have (?:the|a) day|out of school|not at school|take " + _OBJ + r" out|taking " + _OBJ
     + r" out|neither will be|none of them will|not up to|signed " + _OBJ + r" off|"
     r"signed off|she stay|he stay|stays home|not coming|"
-    r"(?:will |'ll |going to )?miss(?:ing)? (?:the (?:last|first)|today|tomorrow|\w+day\b)|"
     r"(?:won't|not) be back(?! (?:in )?(?:this (?:afternoon|aft|pm)|after|for the afternoon|"
     r"today)))")
 LATE = re.compile(
