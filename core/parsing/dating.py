@@ -25,11 +25,13 @@ AFTER_SCHOOL = time(16, 0)  # "won't be in" sent later than this means the next 
 _IGNORE_BEFORE = re.compile(
     r"(?:let you know|update you|keep you (?:posted|updated|informed)|see how (?:he|she|they|"
     r"it) (?:is|are|goes)|call|ring|phone|contact you|message you|text you|get back to you|"
-    r"since|was|were|about)(?: \w+){0,3} $|about $")
+    r"since|was|were|about|we'll see|see)(?: \w+){0,3} $|about $|\bnot $")
 _RETURN_BEFORE = re.compile(
     r"(?:back|return|returning|returns|be in|'ll be in|will be in|be back|come back|coming "
     r"back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
     r"hopefully|hope|fit for|ready for|fine for|ok for|okay for|better for|be at school|"
+    r"be fine|be better|be okay|be ok|be well enough|aiming for|hoping for|planning for|"
+    r"bring (?:him|her|them) (?:in|back)|send (?:him|her|them) (?:in|back)|"
     r"go back|going back|start|starting|resume|resuming|in|until|before)"
     r"(?: to school| school| in| on| from| by| for| again| the)* $")
 _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren't|none of "
@@ -38,12 +40,15 @@ _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren
 _RETURN_AFTER = re.compile(
     r"^(?:, )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
     r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
-    r"be in|in school|hopefully|probably|resume)\b")
+    r"be in|in school|hopefully|probably|resume|yes)\b")
 # A full stop after "sorry" ends an apology ("won't be in, sorry. Back tomorrow"), so only a
 # comma may come between the cue and the corrected day.
 _CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactually)"
                          r"(?: ,)?(?: \w+)? $")
-_STRONG_RETURN = re.compile(r"\b(?:back|return|returning)(?: [\w']+){0,3} $")
+# "off till Thursday" is a return; "no money till Friday" is not about school at all.
+_UNTIL_OFF = re.compile(r"\b(?:off|home|in|out|back|absent|come|coming|stay|stays|staying|"
+                        r"keep|keeping|kept|school)\b(?: [\w']+){0,4} $")
+_STRONG_RETURN = re.compile(r"\b(?:back|return|returning)(?: [\w']+){0,4} $")
 _VAGUE_RANGE = re.compile(r"\bweek(?:end)?\b", re.IGNORECASE)
 _NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
@@ -85,7 +90,7 @@ def _role(norm: Normalised, mention: DateMention, today: date) -> str:
             or _NOT_A_SCHOOL_DAY.match(mention.text.strip()):
         return "ignore"
     cue = _RETURN_BEFORE.search(before) or _STRONG_RETURN.search(before)
-    if mention.cue == "until" or (cue and (
+    if (mention.cue == "until" and _UNTIL_OFF.search(before.split(" . ")[-1])) or (cue and (
             cue.group().startswith(("back", "return")) or not _NEGATED.search(before))):
         return "return"
     if _RETURN_AFTER.match(_after(norm, mention.span[1])) and not _NEGATED.search(before):

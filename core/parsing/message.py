@@ -70,6 +70,7 @@ class _Group:
     named: bool  # the children were named (not "both"/"the kids"/the only child)
     exact: bool
     names: tuple[Span, ...] = ()  # normalised-text spans of the names
+    quiet: tuple[Span, ...] = ()  # clauses about a brother or sister who is in school
 
 
 def parse_message(text: str, now: datetime, children: list[who.Child],
@@ -108,7 +109,7 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
     # "Zara and Musa are in": what follows the last name says where the whole group is.
     present = [_is_present(norm, members[-1]) for members in raw]
     groups = [_group(norm, raw, i) for i in range(len(raw))]
-    away = _merge_same_children(_absorb_present(groups, present))
+    away = _merge_same_children(_absorb_present(norm, groups, present))
     in_school = {c for g, here in zip(groups, present, strict=True) if here for c in g.children}
     if who.group_words(norm.text, len(children), named=bool(mentions)) and len(away) <= 1:
         # "all three of mine...", "the girls are late, Oscar's already in": everyone else.
@@ -128,16 +129,25 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
     return [_unnamed_group(norm, children)]
 
 
-def _absorb_present(groups: list[_Group], present: list[bool]) -> list[_Group]:
+def _absorb_present(norm: Normalised, groups: list[_Group],
+                    present: list[bool]) -> list[_Group]:
     """Drop the children said to be in school, giving their stretch of text back to the
-    child before them: "Kitty's off today. Toby is in. Back Monday" is Kitty back Monday."""
+    child before them: "Kitty's off today. Toby is in. Back Monday" is Kitty back Monday.
+    The clause saying they are in is kept quiet, so it does not read as news of Kitty."""
     away: list[_Group] = []
     for group, here in zip(groups, present, strict=True):
         if not here:
             away.append(group)
         elif away:
-            away[-1] = replace(away[-1], end=group.end)
+            clause_end = _clause_end(norm, group.start)
+            away[-1] = replace(away[-1], end=group.end,
+                               quiet=(*away[-1].quiet, (group.start, clause_end)))
     return away
+
+
+def _clause_end(norm: Normalised, start: int) -> int:
+    found = re.search(r" [.,] ", norm.text[start:])
+    return start + found.start() if found else len(norm.text)
 
 
 def _merge_same_children(groups: list[_Group]) -> list[_Group]:
@@ -190,7 +200,7 @@ def _original_range(norm: Normalised, group: _Group) -> tuple[int, int]:
 def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: datetime,
             children: list[who.Child], calendar: SchoolCalendar) -> ParsedReport:
     # The first group also reads the greeting before any name ("Morning, both have...").
-    text = norm.text[group.start:group.end]
+    text = _text_of(norm, group)
     start, end = _original_range(norm, group)
     mine = [m for m in dates if start <= m.span[0] < end]
     times = signals.clock_times(text)
@@ -201,8 +211,8 @@ def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: date
     kind, kind_sure = _kind(text, appointment, times, strong, asks)
     part = _part(kind, text, times)
     reason = find_reason(text, times, part_day=part in {"am", "pm"})
-    if kind == "absence" and reason.reason is None and not signals.ABSENT.search(text) \
-            and part == "full":
+    if kind == "absence" and part == "full" and not signals.ABSENT.search(text) and (
+            reason.reason is None or _just_news(text, mine, now, calendar)):
         kind, part = "other", None
     days = plan_days(norm, mine, now, calendar, kind=kind, part=part)
     report = _assemble(norm, group, children, kind, kind_sure, part, reason, days)
@@ -229,6 +239,23 @@ def _cue_span(norm: Normalised, group: _Group, cues: tuple[re.Pattern[str], ...]
     return ()
 
 
+def _just_news(text: str, dates: list[DateMention], now: datetime,
+               calendar: SchoolCalendar) -> bool:
+    """An illness mentioned with no absence in it: asking for a call about it, or news in the
+    holidays ("chickenpox now, lucky it's the holidays")."""
+    if signals.IN_AFTER.search(text) or signals.PM_AWAY.search(text) or dates:
+        return False
+    return bool(find_flags(text)) or not calendar.is_school_day(now.date())
+
+
+def _text_of(norm: Normalised, group: _Group) -> str:
+    """The group's stretch of normalised text, with clauses about other children blanked."""
+    text = norm.text
+    for start, end in group.quiet:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text[group.start:group.end]
+
+
 def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
           strong_reason: bool, asks: bool) -> tuple[str, bool]:
     absent = signals.ABSENT.search(text) is not None
@@ -247,6 +274,8 @@ def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
         return "late", True
     if absent or late or signals.IN_AFTER.search(text):
         return "absence", absent
+    if asks and signals.ABOUT_THE_REGISTER.search(text):
+        return "other", True  # "why was he marked absent on Friday?"
     if (asks or signals.THANKS.search(text)) and not strong_reason:
         return "other", False  # a question or thanks that mentions an illness is not a report
     return "absence", False

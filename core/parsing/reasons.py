@@ -33,13 +33,14 @@ COMMON = frozenset([
 MEDICAL_PLACE = re.compile(r"\b(?:doctor|doctor's|doctors|gp|hospital|surgery|nurse|dr)\b")
 _RELATIVE = (r"(?:husband|wife|partner|mum|mam|dad|mother|father|nan|nana|gran|grandma|"
              r"grandmother|grandad|grandfather|grandpa|granny|sister|brother|baby|son|daughter|"
-             r"aunt|auntie|uncle|cousin|boyfriend|girlfriend)")
+             r"aunt|auntie|uncle|cousin|boyfriend|girlfriend|childminder|nanny|babysitter|"
+             r"carer)")
 # Someone other than the child is the subject just before the reason word: "I'm poorly
 # myself", "their grandmother is very sick", "taking her brother to the hospital".
 SOMEONE_ELSE = re.compile(
     r"(?:\b(?:i'm|i am|i was|i've been|i have been)(?: (?:really|very|so|quite|feeling|a bit|"
     r"not|too))* $|\b(?:i have|i've|i had|i've got|i have got)(?: (?:a|an|my|got|to go to|"
-    r"the))* (?:\w+ )?$|\b(?:my|her|his|their|our) (?:\w+ )?" + _RELATIVE
+    r"the))* (?:\w+ )?$|\b(?:my|her|his|their|our|the) (?:\w+ )?" + _RELATIVE
     + r" (?:is|has|was|had|got|been|isn't|'s (?:ill|poorly|sick|not|in|got|been|very|really|"
     r"had))(?: [\w']+){0,4} $|\b(?:take|taking|bring|bringing) (?:my|her|his|their|our) "
     r"(?:\w+ )?" + _RELATIVE + r" to(?: [\w']+){0,3} $)")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_OBJ = r"(?:him|her|them|\w+)"
+# Who a verb is about: a pronoun or a child's name, not "bring anything in for Book Day".
+_OBJ = (r"(?:him|her|them|(?!(?:anything|something|it|this|that|these|those|any|some|the|a|"
+        r"his|lunch|money|kit)\b)\w+)")
 
 ABSENT = re.compile(
     r"\b(?:won't be (?:in|at school|coming|attending|there|going|able)|"
@@ -48,19 +50,23 @@ PRESENT = re.compile(
     r"\bin as normal\b|\b(?:is|'s|are) (?:all |much )?better\b)")
 REQUEST = re.compile(
     r"\b(?:can i take|could i take|may i take|can we take|could we take|request|requesting|"
-    r"permission|would it be possible|is it possible|is it ok|is it okay|would like to take|"
-    r"would like to ask|like to ask|leave of absence|term time leave|authorise|authorised|"
-    r"approve|(?:can|could|may|might) (?!i |we |you |someone |somebody )\w+"
+    r"permission|would like to take|would like to ask|like to ask|leave of absence|"
+    r"term time leave|authorise|authorised|approve|be excused|please may|writing to ask|"
+    r"(?:can|could|may|might) (?!i |we |you |someone |somebody |it )\w+"
     r"(?:(?: ,| and) \w+)*(?: please)? (?:have|take|leave|be excused|be absent|be off|miss|"
-    r"go|stay)|be excused|please may|"
-    r"(?:can|could|may) (?:i|we) ask (?:for|if)|ask if|have .{0,30} off please|apply for|"
+    r"go home|finish|stay)|"
+    r"(?:is it|would it be|will it be) (?:ok|okay|alright|possible|all right) (?:if|for) "
+    r"(?:\w+ ){1,3}?(?:to )?(?:miss|missed|have|had|take|took|leave|left|finish|finished|"
+    r"be off|was off|is off|stay off|stayed off|go early|went early)\b|"
+    r"(?:can|could|may) (?:i|we) ask (?:for|if)|have .{0,30} off please|apply for|"
     r"application for|ask for leave)\b")
 IN_AFTER = re.compile(
     r"\b(?:in after|come after|come to school after|bring " + _OBJ + r" (?:in |straight in |"
-    r"to school )?after|drop " + _OBJ + r" (?:in |off )?(?:straight )?after|straight after|"
+    r"to school )?after|drop " + _OBJ + r" (?:in |off )?(?:straight )?after|"
     r"straight in|after lunch|be in (?:by|about|around|at|for|approx)|in (?:by|about|around|"
     r"at) \d+|in school (?:by|for|about|around)|back (?:in )?(?:by|for) \d+|"
     r"then (?:i'll |we'll |i will )?(?:bring|drop|take)|come in after|in for \d+|"
+    r"after (?:he|she|they) (?:come|comes|will come|can come)|"
     r"after (?:the|his|her|their) appointment|will come after|come back to school|"
     r"come to school around|come to school at|then school|"
     r"bring " + _OBJ + r" (?:in|to school) (?:at|by|around|for|about)|"
@@ -68,7 +74,11 @@ IN_AFTER = re.compile(
     r"back after lunch|off this morning|miss(?:ing)? this morning)\b")
 LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|sent home|send " + _OBJ
                          + r" home|come and get|collect(?:ing)? " + _OBJ + r" now|"
-                         r"pick(?:ing)? " + _OBJ + r" up now)\b")
+                         r"pick(?:ing)? " + _OBJ + r" up now|there in \d+ (?:mins|minutes) to "
+                         r"(?:get|collect|pick))\b")
+# Not a report at all: a question about the register, a complaint, a correction.
+ABOUT_THE_REGISTER = re.compile(r"\b(?:marked (?:as )?(?:absent|late)|why (?:has|was|is|have|"
+                                r"did)|please correct|wrongly)\b")
 PM_AWAY = re.compile(
     r"\b(?:collect(?:ing|ed)?|pick(?:ing)? " + _OBJ + r" up|picking up|picked up|pick up|"
     r"leave (?:school )?(?:at|early)|leaving (?:school )?(?:at|early)|"
@@ -76,11 +86,15 @@ PM_AWAY = re.compile(
     r"not be back this afternoon|afternoon off|"
     r"miss the afternoon|go(?:ing)? home|"
     r"sent home|send " + _OBJ + r" home|on my way to (?:get|collect|pick)|come and get|"
-    r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school)\b")
+    r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school|"
+    r"pick(?:ing)? " + _OBJ + r" (?:at|from)|(?:won't|will not|not) (?:return|come back) "
+    r"(?:today|this afternoon|after)|(?:be|wait|be ready) at (?:the )?(?:office|reception)|"
+    r"to (?:get|collect|pick up) " + _OBJ + r")\b")
 AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm|this aft)\b")
 JUST_THE_DAY = re.compile(
     r"\b(?:just|only) (?:for )?(?:today|tomorrow|the day|the one day|one day|that day|"
-    r"this day)\b|\bjust the (?:one )?day\b|\bfor the day\b|\bthe day off\b|\bone day\b")
+    r"this day)\b|\b(?:today|tomorrow) only\b|\bjust the (?:one )?day\b|\bfor the day\b|"
+    r"\bthe day off\b|\bone day\b")
 THANKS = re.compile(r"\b(?:thank you|thanks|thankyou|cheers|grateful|appreciate)\b")
 
 ARRIVING_AT = re.compile(r"\b(?:be|'ll be|will be|is|are) in (?:at|for|by|about|around)\b")

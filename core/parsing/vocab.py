@@ -9,7 +9,7 @@ from __future__ import annotations
 ILLNESS = [
     "ill", "unwell", "poorly", "sick", "sickness", "being sick", "been sick", "vomit", "vomited",
     "vomiting", "throwing up", "threw up", "d&v", "diarrhoea", "diarrhea", "the runs",
-    "temperature", "high temperature", "fever", "feverish", "cough", "coughing", "cold", "flu",
+    "temperature", "high temperature", "fever", "feverish", "cough", "coughing", "flu",
     "virus", "viral", "bug", "tummy", "stomach", "stomach ache", "tummy ache", "headache",
     "migraine", "sore throat", "earache", "ear infection", "chest infection", "infection",
     "tonsillitis", "chickenpox", "chicken pox", "covid", "conjunctivitis", "scarlet fever",
@@ -30,6 +30,14 @@ ILLNESS = [
     "in a cast", "plaster cast", "self harm", "self-harm", "self harming", "scratching herself",
     "scratching himself", "high temp", "poorly tummy", "upset stomach", "bad back", "sick bug",
     "off colour", "period", "hay fever", "threw up",
+    "a cold", "bad cold", "heavy cold", "streaming cold", "full of cold", "cold and cough",
+    "cough and cold", "the cold", "head cold", "ear ache", "head ache", "tooth ache", "belly ache",
+    "back ache", "wiped out", "lurgy", "sicky", "runny tummy", "dodgy tummy", "refusing",
+    "refusing to come", "refusing to go", "school refusal", "won't go", "doesn't want to go",
+    "not coping", "in a state", "in a right state", "crying", "upset", "distressed",
+    "in a bad place", "in a really bad place", "cutting", "struggling", "lost her voice",
+    "lost his voice", "not well enough",
+    "cold",
 ]
 
 # Appointments: code M. "doctor", "GP" and "hospital" alone are not appointments ("GP says keep
@@ -108,8 +116,7 @@ OTHER = [
     "no way of getting", "can't get him in", "can't get her in", "can't get them in", "locked out",
     "flood", "burst pipe", "storm", "show", "audition", "match", "tournament", "competition",
     "concert", "family reasons", "personal reasons", "passport", "visa", "interview", "exam",
-    "mock", "mocks", "study leave", "refused", "won't go", "refusing", "doesn't want to",
-    "does not want to",
+    "mock", "mocks", "study leave",
     "shattered", "exhausted", "no bus", "bus didn't come", "bus did not come", "mot",
     "no transport", "no way to get", "spend the day with", "spend time with", "spend it with",
     "shoes", "no coat", "council", "housing", "solicitor", "jobcentre", "home office", "bank",
@@ -118,6 +125,10 @@ OTHER = [
     "snowed in", "snowed", "icy", "ice", "can't get the car out",
     "plumber", "landlord", "wait in", "waiting in", "flooded", "removal", "removals", "move house",
     "moving", "packed up",
+    "no food", "bus fare", "no money", "can't afford", "shift", "early shift", "work",
+    "nobody can take", "nobody can bring", "no one can take", "no one can bring", "nobody to take",
+    "nobody to bring", "childminder",
+    "very cold", "so cold", "freezing",
 ]
 
 CALLBACK = [
