@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from core.calendar import load_calendar
-from core.evaluation import FIELDS, evaluate_messages
+from core.evaluation import evaluate_messages
 from tests.conftest import CORPUS_CALENDAR, SHARED
 
 REPO = Path(__file__).resolve().parents[2]
 DEV = SHARED / "data" / "absence_messages_dev.jsonl"
 OWN = REPO / "tests" / "data" / "messages_own.jsonl"
+OWN_2 = REPO / "tests" / "data" / "messages_own_2.jsonl"
 HOLDOUT = REPO / "tests" / "data" / "messages_holdout.jsonl"
 OAKFIELD = REPO / "examples" / "calendars" / "oakfield-2026-27.toml"
 
@@ -29,22 +30,20 @@ def test_the_dev_corpus_meets_the_targets() -> None:
     assert summary["whole_case"] >= 0.88
 
 
-@pytest.mark.parametrize("field", FIELDS)
-def test_our_own_corpus_stays_at_its_measured_accuracy(field: str) -> None:
-    scores, _ = evaluate_messages(OWN, load_calendar(OAKFIELD))
-    assert scores.summary()["fields"][field] >= OWN_FLOORS[field]
-
-
-def test_our_own_corpus_whole_cases_and_flags() -> None:
-    scores, _ = evaluate_messages(OWN, load_calendar(OAKFIELD))
+@pytest.mark.parametrize("corpus, floors", [
+    (OWN, {"kind": 0.99, "pupils": 0.99, "reason": 0.985, "code": 0.985, "first_day": 0.975,
+           "return": 0.95, "part": 0.98, "ask": 0.96, "whole_case": 0.925, "flags": 0.985}),
+    (OWN_2, {"kind": 0.965, "pupils": 0.99, "reason": 0.945, "code": 0.945, "first_day": 0.955,
+             "return": 0.935, "part": 0.955, "ask": 0.915, "whole_case": 0.86, "flags": 0.975}),
+], ids=["own", "own_2"])
+def test_our_tuning_corpora_stay_at_their_measured_accuracy(corpus: Path,
+                                                            floors: dict[str, float]) -> None:
+    # Measured figures less about a point, so a change that makes reading worse fails here.
+    scores, _ = evaluate_messages(corpus, load_calendar(OAKFIELD))
     summary = scores.summary()
-    assert summary["whole_case"] >= OWN_FLOORS["whole_case"]
-    assert summary["flags"] >= OWN_FLOORS["flags"]
-
-
-# Measured figures less about a point, so a change that makes reading worse fails here.
-OWN_FLOORS = {"kind": 0.985, "pupils": 0.99, "reason": 0.98, "code": 0.98, "first_day": 0.95,
-              "return": 0.92, "part": 0.975, "ask": 0.935, "whole_case": 0.885, "flags": 0.98}
+    figures = summary["fields"] | {"whole_case": summary["whole_case"],
+                                   "flags": summary["flags"]}
+    assert {f: round(v, 3) for f, v in figures.items() if v < floors[f]} == {}
 
 
 def test_the_held_out_corpus_stays_at_its_measured_accuracy() -> None:
@@ -57,5 +56,6 @@ def test_the_held_out_corpus_stays_at_its_measured_accuracy() -> None:
     assert summary["whole_case"] >= HOLDOUT_FLOORS["whole_case"]
 
 
-HOLDOUT_FLOORS = {"kind": 0.95, "pupils": 0.97, "reason": 0.90, "code": 0.90, "first_day": 0.95,
-                  "return": 0.97, "part": 0.91, "ask": 0.90, "whole_case": 0.82}
+HOLDOUT_FLOORS = {"kind": 0.95, "pupils": 0.98, "reason": 0.905, "code": 0.905,
+                  "first_day": 0.955, "return": 0.97, "part": 0.925, "ask": 0.92,
+                  "whole_case": 0.845}
