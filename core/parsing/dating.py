@@ -16,19 +16,20 @@ from datetime import date, datetime, time, timedelta
 from core.calendar import NoSchoolDay, SchoolCalendar
 from core.dates import DateMention
 from core.parsing.reasons import REASONS
-from core.parsing.signals import ABSENT, IN_AFTER, JUST_THE_DAY, LATE, PM_AWAY, REQUEST
+from core.parsing.signals import ABSENT, IN_AFTER, JUST_THE_DAY, LATE, PM_AWAY, REQUEST, TRAVEL
 from core.parsing.text import Normalised
 
 Span = tuple[int, int]
 AFTER_SCHOOL = time(16, 0)  # "won't be in" sent later than this means the next school day
 
 _IGNORE_BEFORE = re.compile(
-    r"(?:let you know|update you|keep you (?:posted|updated|informed)|see how (?:he|she|they|"
-    r"it) (?:is|are|goes)|call|ring|phone|contact you|message you|text you|get back to you|"
-    r"since|was|were|about|we'll see|see)(?: \w+){0,3} $|about $|\bnot $")
+    r"\b(?:let you know|tell you|update you|keep you (?:posted|updated|informed)|"
+    r"see how (?:he|she|they|it) (?:is|are|goes)|call|ring|phone|contact you|message you|"
+    r"text you|get back to you|"
+    r"since|was|were|about|we'll see(?! you)|see(?! you))(?: \w+){0,3} $|\babout $|\bnot $")
 _RETURN_BEFORE = re.compile(
-    r"(?:back|return|returning|returns|be in|'ll be in|will be in|be back|come back|coming "
-    r"back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
+    r"(?<![\w'])(?:back|return|returning|returns|be in|will be in|be back|come back|"
+    r"coming back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
     r"hopefully|hope|fit for|ready for|fine for|ok for|okay for|better for|be at school|"
     r"be fine|be better|be okay|be ok|be well enough|aiming for|hoping for|planning for|"
     r"bring (?:him|her|them) (?:in|back)|send (?:him|her|them) (?:in|back)|"
@@ -54,7 +55,8 @@ _NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNO
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
 
 
-ABSENCE_CUES = (ABSENT, IN_AFTER, LATE, PM_AWAY, REQUEST, JUST_THE_DAY, REASONS.pattern)
+ABSENCE_CUES = (ABSENT, IN_AFTER, LATE, PM_AWAY, REQUEST, JUST_THE_DAY, TRAVEL,
+                REASONS.pattern)
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,14 @@ class DayPlan:
 
 
 def _after(norm: Normalised, offset: int) -> str:
-    """The normalised text just after an original-text offset."""
+    """The normalised text just after an original-text offset, sentence breaks included."""
     starts = [w.start for w in norm.words]
-    index = bisect_left(starts, offset)
-    position = norm.word_starts[index] if index < len(norm.words) else len(norm.text)
-    return norm.text[position:position + 80]
+    index = bisect_left(starts, offset)  # the first word after the offset
+    if index == 0:
+        return norm.text[:80]
+    last = index - 1  # the date's own last word
+    position = norm.word_starts[last] + len(norm.words[last].norm)
+    return norm.text[position:position + 80].lstrip()
 
 
 def _before(norm: Normalised, offset: int) -> str:
@@ -98,6 +103,12 @@ def _role(norm: Normalised, mention: DateMention, today: date) -> str:
     if not _about_absence(norm, mention, before):
         return "ignore"  # "staying with us this week", "our flight back is on the 6th"
     return "off"
+
+
+def _has_weekday(mention: DateMention) -> bool:
+    """Monday to Friday somewhere in it: "Monday or Tuesday" counts even if Monday is INSET."""
+    return (mention.end - mention.start).days >= 2 or any(
+        d.weekday() < 5 for d in (mention.start, mention.end))
 
 
 def _has_school_day(calendar: SchoolCalendar, mention: DateMention) -> bool:
@@ -126,8 +137,8 @@ def _about_absence(norm: Normalised, mention: DateMention, before: str) -> bool:
     after = _after(norm, mention.span[1])
     vague = mention.is_range and _VAGUE_RANGE.search(mention.text)
     reach_before, reach_after = (30, 12) if vague else (70, 50)
-    window = (before.split(" . ")[-1][-reach_before:] + " " + mention.text.lower() + " "
-              + after.split(" . ")[0][:reach_after])
+    window = (before.split(" . ")[-1][-reach_before:].rstrip() + " " + mention.text.lower()
+              + " " + after.split(" . ")[0][:reach_after].lstrip())
     return any(cue.search(window) for cue in ABSENCE_CUES)
 
 
@@ -137,11 +148,14 @@ def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
     today = now.date()
     roles = _corrected([(m, _role(norm, m, today)) for m in mentions], norm)
     # A day off that holds no school day ("in bed all weekend") says nothing about school.
-    off = [m for m, role in roles if role == "off" and _has_school_day(calendar, m)]
+    said_off = [m for m, role in roles if role == "off" and _has_weekday(m)]
+    off = [m for m in said_off if _has_school_day(calendar, m)]
     back = [m for m, role in roles if role == "return"]
     try:
         first = _first_day(off, now, calendar, kind)
-        return_day, derived = _return_day(norm, off, back, first, calendar, kind, part)
+        several = len(said_off) > 1 or any(m.is_range for m in off)
+        return_day, derived = _return_day(norm, off, back, first, calendar, kind, part,
+                                          several)
     except NoSchoolDay:
         return DayPlan(None, None, False, 0.3, 0.3, (), ())
     one_day = bool(JUST_THE_DAY.search(norm.text)) and return_day is not None
@@ -165,20 +179,21 @@ def _first_day(off: list[DateMention], now: datetime, calendar: SchoolCalendar,
 
 
 def _return_day(norm: Normalised, off: list[DateMention], back: list[DateMention],
-                first: date, calendar: SchoolCalendar, kind: str,
-                part: str | None) -> tuple[date | None, bool]:
+                first: date, calendar: SchoolCalendar, kind: str, part: str | None,
+                several: bool) -> tuple[date | None, bool]:
     """The day back, and whether it was worked out rather than said."""
     if kind not in {"absence", "leave_request"} or part != "full":
         return None, False
     if back:
-        day = calendar.school_day_on_or_after(back[-1].start)
-        if day <= first and _WEEKDAY.search(back[-1].text):
-            # "back Monday" said on a Monday means next Monday
-            day = calendar.school_day_on_or_after(back[-1].start + timedelta(days=7))
+        said = back[-1].start
+        day = calendar.school_day_on_or_after(said)
+        while day <= first and _WEEKDAY.search(back[-1].text) and said < first + timedelta(30):
+            # "off Friday 14th, back on Monday": the Monday after the days off
+            said += timedelta(days=7)
+            day = calendar.school_day_on_or_after(said)
         return (day, False) if day > first else (None, False)
     last = max((m.end for m in off), default=None)
-    spans_days = len(off) > 1 or any(m.is_range for m in off)
-    if last is not None and (spans_days or kind == "leave_request"
+    if last is not None and (several or kind == "leave_request"
                              or JUST_THE_DAY.search(norm.text)):
         return calendar.next_school_day(max(last, first)), True
     if JUST_THE_DAY.search(norm.text):

@@ -18,7 +18,7 @@ from core.dates import DateMention, find_dates
 from core.parsing import pupils as who
 from core.parsing import signals
 from core.parsing.dating import DayPlan, plan_days
-from core.parsing.reasons import ReasonFinding, find_flags, find_reason
+from core.parsing.reasons import REASONS, ReasonFinding, find_flags, find_reason
 from core.parsing.text import Normalised, normalise
 
 Span = tuple[int, int]
@@ -109,9 +109,10 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
     # "Zara and Musa are in": what follows the last name says where the whole group is.
     present = [_is_present(norm, members[-1]) for members in raw]
     groups = [_group(norm, raw, i) for i in range(len(raw))]
-    away = _merge_same_children(_absorb_present(norm, groups, present))
+    away = _merge_same_children(_absorb_asides(norm, _absorb_present(norm, groups, present)))
     in_school = {c for g, here in zip(groups, present, strict=True) if here for c in g.children}
-    if who.group_words(norm.text, len(children), named=bool(mentions)) and len(away) <= 1:
+    if who.group_words(_without_present(norm.text), len(children), named=bool(mentions)) \
+            and len(away) <= 1:
         # "all three of mine...", "the girls are late, Oscar's already in": everyone else.
         kids = tuple(i for i in range(len(children)) if i not in in_school)
         return [_Group(kids, 0, len(norm.text), False, True)]
@@ -145,9 +146,33 @@ def _absorb_present(norm: Normalised, groups: list[_Group],
     return away
 
 
+def _absorb_asides(norm: Normalised, groups: list[_Group]) -> list[_Group]:
+    """A later name with no news of its own ("Annie had it over Christmas") is an aside in
+    the first child's message, not a second report."""
+    kept: list[_Group] = []
+    for group in groups:
+        clause = norm.text[group.start:_clause_end(norm, group.start)]
+        if kept and not any(cue.search(clause) for cue in NEWS):
+            kept[-1] = replace(kept[-1], end=group.end,
+                               quiet=(*kept[-1].quiet, (group.start, group.start + len(clause))))
+        else:
+            kept.append(group)
+    return kept
+
+
+NEWS = (signals.ABSENT, signals.LATE, signals.IN_AFTER, signals.PM_AWAY, signals.REQUEST,
+        REASONS.pattern)
+
+
 def _clause_end(norm: Normalised, start: int) -> int:
     found = re.search(r" [.,] ", norm.text[start:])
     return start + found.start() if found else len(norm.text)
+
+
+def _without_present(text: str) -> str:
+    """The text less clauses saying someone is in school ("the girls are in")."""
+    return " . ".join(part for part in re.split(r" [.,] ", text)
+                      if not signals.PRESENT.search(part) or signals.ABSENT.search(part))
 
 
 def _merge_same_children(groups: list[_Group]) -> list[_Group]:
@@ -204,13 +229,14 @@ def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: date
     start, end = _original_range(norm, group)
     mine = [m for m in dates if start <= m.span[0] < end]
     times = signals.clock_times(text)
-    first_look = find_reason(text, times, part_day=True).reason
+    names = who.name_words(children)
+    first_look = find_reason(text, times, part_day=True, names=names).reason
     appointment = first_look == "medical"
     strong = first_look in {"medical", "religious", "exceptional"}
     asks = "?" in norm.original[start:end]
     kind, kind_sure = _kind(text, appointment, times, strong, asks)
     part = _part(kind, text, times)
-    reason = find_reason(text, times, part_day=part in {"am", "pm"})
+    reason = find_reason(text, times, part_day=part in {"am", "pm"}, names=names)
     if kind == "absence" and part == "full" and not signals.ABSENT.search(text) and (
             reason.reason is None or _just_news(text, mine, now, calendar)):
         kind, part = "other", None
@@ -243,9 +269,11 @@ def _just_news(text: str, dates: list[DateMention], now: datetime,
                calendar: SchoolCalendar) -> bool:
     """An illness mentioned with no absence in it: asking for a call about it, or news in the
     holidays ("chickenpox now, lucky it's the holidays")."""
-    if signals.IN_AFTER.search(text) or signals.PM_AWAY.search(text) or dates:
+    if signals.IN_AFTER.search(text) or signals.PM_AWAY.search(text):
         return False
-    return bool(find_flags(text)) or not calendar.is_school_day(now.date())
+    if any(h.label == "callback" for h in find_flags(text)) or signals.AFTER_SCHOOL.search(text):
+        return True  # "very upset after school today... can his teacher call me"
+    return not dates and not calendar.is_school_day(now.date())
 
 
 def _text_of(norm: Normalised, group: _Group) -> str:
@@ -263,6 +291,9 @@ def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
     # "will be in at 9.20": arriving soon after the register opens is being late.
     arriving_late = not appointment and signals.ARRIVING_AT.search(text) is not None and any(
         8 * 60 + 30 <= t.minutes < 10 * 60 for t in times)
+    if signals.ABOUT_THE_REGISTER.search(text) and not absent and (
+            asks or any(h.label == "callback" for h in find_flags(text))):
+        return "other", True  # "why was he marked absent on Friday?"
     if signals.REQUEST.search(text):
         return "leave_request", True
     if signals.PRESENT.search(text) and not absent:
@@ -274,8 +305,6 @@ def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
         return "late", True
     if absent or late or signals.IN_AFTER.search(text):
         return "absence", absent
-    if asks and signals.ABOUT_THE_REGISTER.search(text):
-        return "other", True  # "why was he marked absent on Friday?"
     if (asks or signals.THANKS.search(text)) and not strong_reason:
         return "other", False  # a question or thanks that mentions an illness is not a report
     return "absence", False

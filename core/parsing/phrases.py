@@ -66,6 +66,7 @@ class PhraseSet:
         found = []
         for match in re.finditer(r"[a-z][a-z'&\-]+", text):
             word = match.group()
+            word = word.removesuffix("'s")  # "mum's" is a mum, not mumps
             if (len(word) < FUZZY_MIN_LENGTH or word in self.known_words or word in ignore
                     or any(s <= match.start() < e for s, e in covered)):
                 continue

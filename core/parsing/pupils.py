@@ -71,6 +71,11 @@ def _name_forms(child: Child) -> list[list[str]]:
     return forms
 
 
+def name_words(children: list[Child]) -> frozenset[str]:
+    """Every word of the children's names, folded: never to be read as anything else."""
+    return frozenset(w for child in children for form in _name_forms(child) for w in form)
+
+
 def find_mentions(norm: Normalised, children: list[Child]) -> list[Mention]:
     """Where each linked child is named; exact names first, then close misspellings."""
     forms = [(i, form) for i, child in enumerate(children) for form in _name_forms(child)]

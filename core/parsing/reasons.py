@@ -12,6 +12,7 @@ from core.parsing.signals import ClockTime
 REASONS = PhraseSet({
     "exceptional": vocab.EXCEPTIONAL, "religious": vocab.RELIGIOUS, "holiday": vocab.HOLIDAY,
     "medical": vocab.MEDICAL, "illness": vocab.ILLNESS, "other": vocab.OTHER,
+    "date": vocab.DATE_PHRASES,
 }, fuzzy_labels=frozenset({"medical", "illness"}))
 FLAGS = PhraseSet({"safeguarding": vocab.SAFEGUARDING, "callback": vocab.CALLBACK})
 
@@ -44,8 +45,10 @@ SOMEONE_ELSE = re.compile(
     + r" (?:is|has|was|had|got|been|isn't|'s (?:ill|poorly|sick|not|in|got|been|very|really|"
     r"had))(?: [\w']+){0,4} $|\b(?:take|taking|bring|bringing) (?:my|her|his|their|our) "
     r"(?:\w+ )?" + _RELATIVE + r" to(?: [\w']+){0,3} $)")
+NEW_SUBJECT = re.compile(r"\b(?:he|she|they|he's|she's|they're|his|her|their)\b")
 GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critical|critically|"
-                   r"intensive care|dying|passed away|died|life support)\b")
+                   r"intensive care|dying|passed away|died|life support|major|surgery|heart|"
+                   r"cancer|stroke)\b")
 ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "bank"}
 # The order in which a reason outranks another when a message gives several.
 PRECEDENCE = ("exceptional", "religious", "medical", "illness", "holiday", "other")
@@ -58,15 +61,18 @@ class ReasonFinding:
     exact: bool
 
 
-def find_reason(text: str, times: list[ClockTime], *, part_day: bool) -> ReasonFinding:
-    """The reason in this stretch of normalised text; None when the parent gives none."""
-    hits = REASONS.find(text, ignore=COMMON)
+def find_reason(text: str, times: list[ClockTime], *, part_day: bool,
+                names: frozenset[str] = frozenset()) -> ReasonFinding:
+    """The reason in this stretch of normalised text; None when the parent gives none.
+
+    `names` are the children's names, never read as misspelt symptoms ("Tommy", "tummy")."""
+    hits = REASONS.find(text, ignore=COMMON | names)
     if not any(h.label == "medical" for h in hits) and times and MEDICAL_PLACE.search(text):
         # "at the doctors at 10", "hospital at 2": a place with a time is an appointment.
         place = MEDICAL_PLACE.search(text)
         assert place is not None
         hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
-    hits = [_someone_else(text, h) for h in hits]
+    hits = _spread_to_clause([_someone_else(text, h) for h in hits if h.label != "date"], text)
     labels = {h.label for h in hits}
     if "medical" in labels and any(h.phrase in ELSEWHERE for h in hits) and all(
             h.phrase == "appointment" for h in hits if h.label == "medical"):
@@ -93,6 +99,27 @@ def _someone_else(text: str, hit: Hit) -> Hit:
         return hit
     label = "exceptional" if GRAVE.search(text) else "other"
     return Hit(label, hit.phrase, hit.start, hit.end, hit.exact)
+
+
+def _spread_to_clause(hits: list[Hit], text: str) -> list[Hit]:
+    """"I am sick with fever": once a clause is about someone else, all of it is."""
+    moved = {_clause_of(text, h.start): h for h in hits
+             if h.label in {"other", "exceptional"} and h.phrase in vocab.ILLNESS + vocab.MEDICAL}
+    result = []
+    for hit in hits:
+        first = moved.get(_clause_of(text, hit.start))
+        # ...unless the child comes back as the subject: "her mum is in hospital and she's
+        # woken up with a temperature".
+        if hit.label == "illness" and first is not None and first.start < hit.start \
+                and not NEW_SUBJECT.search(text[first.end:hit.start]):
+            hit = Hit(first.label, hit.phrase, hit.start, hit.end, hit.exact)
+        result.append(hit)
+    return result
+
+
+def _clause_of(text: str, position: int) -> int:
+    """Where the clause holding `position` starts."""
+    return max(text.rfind(" . ", 0, position), text.rfind(" , ", 0, position))
 
 
 def find_flags(text: str) -> list[Hit]:

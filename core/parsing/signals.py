@@ -15,7 +15,8 @@ _OBJ = (r"(?:him|her|them|(?!(?:anything|something|it|this|that|these|those|any|
 
 ABSENT = re.compile(
     r"\b(?:won't be (?:in|at school|coming|attending|there|going|able)|"
-    r"will not be (?:in|coming|attending|at school|able|going)|(?<!did )(?<!does )"
+    r"will not be (?:in|coming|attending|at school|able|going)|(?<!did )(?<!does )(?<!has )"
+    r"(?<!have )"
     r"not (?:be )?(?:in|coming|"
     r"come(?! back)|attend|attending|going|be at school)\b|isn't (?:coming|in|going|up to)|"
     r"aren't (?:coming|in|going)|won't (?:come(?! back)|make it|attend|go)|"
@@ -30,7 +31,8 @@ ABSENT = re.compile(
     r"unable to (?:attend|come|go)|miss(?:ing)? school|day off|days off|"
     r"neither (?:of (?:them|mine|the \w+) )?(?:will be|is|are) (?:in|coming)|"
     r"none of (?:them|mine|the \w+|my \w+)(?: will be| are| is)? (?:in|coming)|"
-    r"no school for|nobody (?:will be )?in|no one (?:will be )?in|"
+    r"no school (?:for|until|till|today|tomorrow)|nobody (?:will be )?in|"
+    r"no one (?:will be )?in|"
     r"have (?:the|a) day|out of school|not at school|take " + _OBJ + r" out|taking " + _OBJ
     + r" out|neither will be|none of them will|not up to|signed " + _OBJ + r" off|"
     r"signed off|she stay|he stay|stays home|not coming|"
@@ -51,7 +53,9 @@ PRESENT = re.compile(
 REQUEST = re.compile(
     r"\b(?:can i take|could i take|may i take|can we take|could we take|request|requesting|"
     r"permission|would like to take|would like to ask|like to ask|leave of absence|"
-    r"term time leave|authorise|authorised|approve|be excused|please may|writing to ask|"
+    r"term time leave|be excused|please may|writing to ask|permitted|permit (?:him|her|them)|"
+    r"allowed to|allow (?:him|her|them)|grateful if|(?:please|could you|can you|would you) "
+    r"authoris|"
     r"(?:can|could|may|might) (?!i |we |you |someone |somebody |it )\w+"
     r"(?:(?: ,| and) \w+)*(?: please)? (?:have|take|leave|be excused|be absent|be off|miss|"
     r"go home|finish|stay)|"
@@ -66,7 +70,8 @@ IN_AFTER = re.compile(
     r"straight in|after lunch|be in (?:by|about|around|at|for|approx)|in (?:by|about|around|"
     r"at) \d+|in school (?:by|for|about|around)|back (?:in )?(?:by|for) \d+|"
     r"then (?:i'll |we'll |i will )?(?:bring|drop|take)|come in after|in for \d+|"
-    r"after (?:he|she|they) (?:come|comes|will come|can come)|"
+    r"after (?:he|she|they) (?:come|comes|will come|can come)|(?:in )?straight after(?! school)|"
+    r"comes? to school after|for the afternoon|"
     r"after (?:the|his|her|their) appointment|will come after|come back to school|"
     r"come to school around|come to school at|then school|"
     r"bring " + _OBJ + r" (?:in|to school) (?:at|by|around|for|about)|"
@@ -76,6 +81,10 @@ LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|sent home|send
                          + r" home|come and get|collect(?:ing)? " + _OBJ + r" now|"
                          r"pick(?:ing)? " + _OBJ + r" up now|there in \d+ (?:mins|minutes) to "
                          r"(?:get|collect|pick))\b")
+# Going away on a day: a day off even when the word "absent" is not used.
+TRAVEL = re.compile(r"\b(?:leave|leaving|travel|travelling|traveling|fly|flying|go|going|"
+                    r"setting off|set off|drive|driving) on\b")
+AFTER_SCHOOL = re.compile(r"\b(?:after school|club|tonight|this evening)\b")
 # Not a report at all: a question about the register, a complaint, a correction.
 ABOUT_THE_REGISTER = re.compile(r"\b(?:marked (?:as )?(?:absent|late)|why (?:has|was|is|have|"
                                 r"did)|please correct|wrongly)\b")
@@ -89,7 +98,7 @@ PM_AWAY = re.compile(
     r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school|"
     r"pick(?:ing)? " + _OBJ + r" (?:at|from)|(?:won't|will not|not) (?:return|come back) "
     r"(?:today|this afternoon|after)|(?:be|wait|be ready) at (?:the )?(?:office|reception)|"
-    r"to (?:get|collect|pick up) " + _OBJ + r")\b")
+    r"to (?:get|collect|pick up) " + _OBJ + r"|finish(?:ed|ing|es)? (?:at|early))\b")
 AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm|this aft)\b")
 JUST_THE_DAY = re.compile(
     r"\b(?:just|only) (?:for )?(?:today|tomorrow|the day|the one day|one day|that day|"

@@ -38,6 +38,8 @@ ILLNESS = [
     "in a bad place", "in a really bad place", "cutting", "struggling", "lost her voice",
     "lost his voice", "not well enough",
     "cold",
+    "can barely move", "can't walk", "his back", "her back", "pulled a muscle", "feeling better",
+    "a lot better", "much better",
 ]
 
 # Appointments: code M. "doctor", "GP" and "hospital" alone are not appointments ("GP says keep
@@ -129,6 +131,7 @@ OTHER = [
     "nobody can take", "nobody can bring", "no one can take", "no one can bring", "nobody to take",
     "nobody to bring", "childminder",
     "very cold", "so cold", "freezing",
+    "graduation", "ceremony", "parade", "homecoming", "celebration",
 ]
 
 CALLBACK = [
@@ -154,4 +157,13 @@ SAFEGUARDING = [
     "exploitation", "knife", "weapon", "assault", "assaulted", "sexual", "touched her",
     "touched him", "don't feel safe", "doesn't feel safe", "isn't safe", "is not safe",
     "hurting her", "hurting him", "hurting me",
+]
+
+# Phrases that name a time, not a reason ("back after the Easter holiday"): matched so that
+# their words are not read as a holiday.
+DATE_PHRASES = [
+    "after the holidays", "after the holiday", "after the easter holidays",
+    "after the easter holiday", "after the christmas holidays", "after the christmas holiday",
+    "after the summer holidays", "after the summer holiday", "after the half term holiday",
+    "after the half term holidays", "over the holidays", "in the holidays",
 ]

@@ -32,9 +32,9 @@ def test_the_dev_corpus_meets_the_targets() -> None:
 
 @pytest.mark.parametrize("corpus, floors", [
     (OWN, {"kind": 0.99, "pupils": 0.99, "reason": 0.985, "code": 0.985, "first_day": 0.975,
-           "return": 0.95, "part": 0.98, "ask": 0.96, "whole_case": 0.925, "flags": 0.985}),
-    (OWN_2, {"kind": 0.965, "pupils": 0.99, "reason": 0.945, "code": 0.945, "first_day": 0.955,
-             "return": 0.935, "part": 0.955, "ask": 0.915, "whole_case": 0.86, "flags": 0.975}),
+           "return": 0.965, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.985}),
+    (OWN_2, {"kind": 0.985, "pupils": 0.99, "reason": 0.98, "code": 0.98, "first_day": 0.965,
+             "return": 0.975, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.975}),
 ], ids=["own", "own_2"])
 def test_our_tuning_corpora_stay_at_their_measured_accuracy(corpus: Path,
                                                             floors: dict[str, float]) -> None:
@@ -56,6 +56,6 @@ def test_the_held_out_corpus_stays_at_its_measured_accuracy() -> None:
     assert summary["whole_case"] >= HOLDOUT_FLOORS["whole_case"]
 
 
-HOLDOUT_FLOORS = {"kind": 0.95, "pupils": 0.98, "reason": 0.905, "code": 0.905,
-                  "first_day": 0.955, "return": 0.97, "part": 0.925, "ask": 0.92,
-                  "whole_case": 0.845}
+HOLDOUT_FLOORS = {"kind": 0.955, "pupils": 0.975, "reason": 0.92, "code": 0.92,
+                  "first_day": 0.96, "return": 0.97, "part": 0.93, "ask": 0.925,
+                  "whole_case": 0.85}
