@@ -127,6 +127,9 @@ class SchoolCalendar:
             return "school holiday"
         return next((b.name or "half term" for b in term.breaks if day in b), None)
 
+    def is_bank_holiday(self, day: date) -> bool:
+        return day in self._bank_holidays
+
     def is_school_day(self, day: date) -> bool:
         return self.closed_because(day) is None
 

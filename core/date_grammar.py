@@ -21,6 +21,7 @@ from core.date_rules import (
     WEEKDAY_MODIFIERS,
     DateMention,
     Ref,
+    after_bank_holiday,
     after_half_term,
     bare_weekday,
     borrow_month,
@@ -444,10 +445,24 @@ class DateGrammar(TokenReader):
         if self.calendar is None:
             return None
         try:
+            run = self._rest_of_term(i, self.calendar)
+            if run:
+                return run
             found = self._school_day(i, self.calendar)
         except LookupError:  # NoSchoolDay: the calendar's term dates have run out
             return None
         return (found[0], found[0], found[1]) if found and found[0] else None
+
+    def _rest_of_term(self, i: int, calendar: SchoolCalendar) -> Period | None:
+        """"the rest of (the) term", "the rest of this term": today to its last school day."""
+        j = self.opt(i, "the")
+        if not (self.at(j, "rest") and self.at(j + 1, "of")):
+            return None
+        k = self.opt(j + 2, "the", "this")
+        if not self.at(k, "term"):
+            return None
+        last = last_day_of_term(calendar, self.today)
+        return (self.today, last, k + 1) if last else None
 
     def _school_day(self, i: int, calendar: SchoolCalendar) -> tuple[date | None, int] | None:
         after, today = self.at(i, "after"), self.today
@@ -466,6 +481,8 @@ class DateGrammar(TokenReader):
             return min(candidates), end
         if self.at(j, "next", "new") and self.at(j + 1, "term"):
             return calendar.next_term_start(today), j + 2
+        if after and self.at(j, "bank") and self.at(j + 1, "holidays"):
+            return after_bank_holiday(calendar, today), j + 2
         if not after and self.at(j, "last") and self.at(j + 1, "day"):
             end = j + 4 if self.at(j + 2, "of") and self.at(j + 3, "term") else j + 2
             return last_day_of_term(calendar, today), end

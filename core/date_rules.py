@@ -192,6 +192,16 @@ def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
     return found if found.month == month else None
 
 
+def after_bank_holiday(calendar: SchoolCalendar, today: date) -> date | None:
+    """The first school day after the next bank holiday ("back after the bank holiday")."""
+    day = today
+    for _ in range(120):
+        if calendar.is_bank_holiday(day):
+            return calendar.school_day_on_or_after(day + ONE_DAY)
+        day += ONE_DAY
+    return None
+
+
 def first_day_back(calendar: SchoolCalendar, today: date) -> date:
     """The first school day of this term while it has not passed, else of the next term."""
     term = calendar.term_for(today)

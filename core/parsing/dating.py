@@ -153,7 +153,9 @@ def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
     back = [m for m, role in roles if role == "return"]
     try:
         first = _first_day(off, now, calendar, kind)
-        several = len(said_off) > 1 or any(m.is_range for m in off)
+        # "the last day" of term runs to the holidays: the day back is the next term's first.
+        several = len(said_off) > 1 or any(m.is_range or "last day" in m.text.lower()
+                                           for m in off)
         return_day, derived = _return_day(norm, off, back, first, calendar, kind, part,
                                           several)
     except NoSchoolDay:

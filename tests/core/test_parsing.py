@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -171,3 +172,19 @@ def test_long_runs_of_the_words_rules_look_for_stay_quick(words: list[str]) -> N
     calendar = load_calendar(CORPUS_CALENDAR)
     parsed = parse_message(" ".join(words)[:5000], MONDAY, SMITHS, calendar)
     assert all(set(r.ask) <= {"pupil", "reason", "return"} for r in parsed.reports)
+
+
+@pytest.mark.parametrize("text, now, first, back", [
+    ("Harrison has a chest infection, off for the rest of term", datetime(2027, 3, 22, 8),
+     date(2027, 3, 22), date(2027, 4, 13)),  # Easter; 12 April is an INSET day
+    ("Harrison is poorly, off today, back after the bank holiday", datetime(2027, 4, 28, 8),
+     date(2027, 4, 28), date(2027, 5, 4)),
+    ("Harrison has a temperature so he'll miss the last day", datetime(2026, 12, 17, 19),
+     date(2026, 12, 18), date(2027, 1, 5)),
+])
+def test_school_phrases_set_the_days_from_the_calendar(text: str, now: datetime, first: date,
+                                                       back: date) -> None:
+    oakfield = load_calendar(Path(__file__).resolve().parents[2] / "examples" / "calendars"
+                             / "oakfield-2026-27.toml")
+    result = read(text, HARRISON, oakfield, now)
+    assert (result["first_day"], result["return"]) == (first.isoformat(), back.isoformat())
