@@ -483,9 +483,12 @@ class DateGrammar(TokenReader):
             return calendar.next_term_start(today), j + 2
         if after and self.at(j, "bank") and self.at(j + 1, "holidays"):
             return after_bank_holiday(calendar, today), j + 2
-        if not after and self.at(j, "last") and self.at(j + 1, "day"):
-            end = j + 4 if self.at(j + 2, "of") and self.at(j + 3, "term") else j + 2
-            return last_day_of_term(calendar, today), end
+        if not after and self.at(j, "last") and self.at(j + 1, "day") \
+                and not self._plural(j + 1):
+            if self.at(j + 2, "of"):  # "the last day of term", not "of Pesach"
+                return (last_day_of_term(calendar, today), j + 4) if self.at(
+                    j + 3, "term") else None
+            return last_day_of_term(calendar, today), j + 2
         if not after and self.at(j, "first") and self.at(j + 1, "day") and self.at(j + 2, "back"):
             return first_day_back(calendar, today), j + 3
         return None

@@ -32,6 +32,7 @@ _RETURN_BEFORE = re.compile(
     r"coming back|come in|in school|come|comes|coming|see you|see her|see him|see them|hoping|"
     r"hopefully|hope|fit for|ready for|fine for|ok for|okay for|better for|be at school|"
     r"be fine|be better|be okay|be ok|be well enough|aiming for|hoping for|planning for|"
+    r"fingers crossed for|crossed for|maybe|probably|possibly|perhaps|"
     r"bring (?:him|her|them) (?:in|back)|send (?:him|her|them) (?:in|back)|"
     r"go back|going back|start|starting|resume|resuming|in|until|before)"
     r"(?: to school| school| in| on| from| by| for| again| the)* $")
@@ -41,7 +42,9 @@ _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren
 _RETURN_AFTER = re.compile(
     r"^(?:, )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
     r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
-    r"be in|in school|hopefully|probably|resume|yes)\b")
+    r"be in|in school|hopefully|probably|resume|yes|better|be better|fine|be fine|ok|okay)\b"
+    # ...but "off on Tuesday, back on Wednesday": that "back" belongs to the next date.
+    r"(?! (?:on|by|the|next|this|after|in|at)\b| \w+day\b)")
 # A full stop after "sorry" ends an apology ("won't be in, sorry. Back tomorrow"), so only a
 # comma may come between the cue and the corrected day.
 _CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactually)"
@@ -50,6 +53,10 @@ _CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactu
 _UNTIL_OFF = re.compile(r"\b(?:off|home|in|out|back|absent|come|coming|stay|stays|staying|"
                         r"keep|keeping|kept|school)\b(?: [\w']+){0,4} $")
 _STRONG_RETURN = re.compile(r"\b(?:back|return|returning)(?: [\w']+){0,4} $")
+_FOR_DURATION = re.compile(r"\b(?:for|off for|home for) (a|one|two|three|four|five|2|3|4|5) "
+                           r"(days?|weeks?)\b")
+_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4,
+            "5": 5}
 _VAGUE_RANGE = re.compile(r"\bweek(?:end)?\b", re.IGNORECASE)
 _NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
@@ -136,7 +143,7 @@ def _about_absence(norm: Normalised, mention: DateMention, before: str) -> bool:
     """A day off is a date next to words of absence; a range must sit right by them."""
     after = _after(norm, mention.span[1])
     vague = mention.is_range and _VAGUE_RANGE.search(mention.text)
-    reach_before, reach_after = (30, 12) if vague else (70, 50)
+    reach_before, reach_after = (40, 12) if vague else (70, 50)
     window = (before.split(" . ")[-1][-reach_before:].rstrip() + " " + mention.text.lower()
               + " " + after.split(" . ")[0][:reach_after].lstrip())
     return any(cue.search(window) for cue in ABSENCE_CUES)
@@ -200,4 +207,9 @@ def _return_day(norm: Normalised, off: list[DateMention], back: list[DateMention
         return calendar.next_school_day(max(last, first)), True
     if JUST_THE_DAY.search(norm.text):
         return calendar.next_school_day(first), True
+    lasting = _FOR_DURATION.search(norm.text)
+    if lasting:  # "she will stay at home for a week": five school days from the first
+        per = 5 if lasting.group(2).startswith("week") else 1
+        count = _NUMBERS.get(lasting.group(1), 1) * per
+        return calendar.add_school_days(first, count), True
     return None, False

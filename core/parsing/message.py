@@ -95,7 +95,7 @@ def _groups(norm: Normalised, children: list[who.Child]) -> list[_Group]:
     mentioned: then the message is about them ("Nathan is in school??").
     """
     found = who.find_mentions(norm, children)
-    mentions = [m for m in found if not who.is_signature(norm, m)]
+    mentions = _without_signatures(norm, found)
     raw: list[list[who.Mention]] = []
     for mention in mentions:
         if raw and raw[-1][0].child != mention.child \
@@ -152,7 +152,12 @@ def _absorb_asides(norm: Normalised, groups: list[_Group]) -> list[_Group]:
     kept: list[_Group] = []
     for group in groups:
         clause = norm.text[group.start:_clause_end(norm, group.start)]
-        if kept and not any(cue.search(clause) for cue in NEWS):
+        if kept and ALSO.search(clause) and not OWN_DAYS.search(clause):
+            # "Monty too actually, he's just been sick": the same news for one more child.
+            kept[-1] = replace(kept[-1], end=group.end, names=kept[-1].names + group.names,
+                               children=tuple(dict.fromkeys(kept[-1].children
+                                                            + group.children)))
+        elif kept and not any(cue.search(clause) for cue in NEWS):
             kept[-1] = replace(kept[-1], end=group.end,
                                quiet=(*kept[-1].quiet, (group.start, group.start + len(clause))))
         else:
@@ -160,6 +165,8 @@ def _absorb_asides(norm: Normalised, groups: list[_Group]) -> list[_Group]:
     return kept
 
 
+ALSO = re.compile(r"\b(?:too|as well|also)\b")
+OWN_DAYS = re.compile(r"\b(?:today|tomorrow|back|until|\w+day)\b")
 NEWS = (signals.ABSENT, signals.LATE, signals.IN_AFTER, signals.PM_AWAY, signals.REQUEST,
         REASONS.pattern)
 
@@ -186,6 +193,17 @@ def _merge_same_children(groups: list[_Group]) -> list[_Group]:
             merged[same] = replace(merged[same], end=max(merged[same].end, group.end),
                                    names=merged[same].names + group.names)
     return merged
+
+
+def _without_signatures(norm: Normalised, found: list[who.Mention]) -> list[who.Mention]:
+    """Drop names that say who is writing: "Jake's mum", "Hector and Flora's grandad"."""
+    signed = {i for i, m in enumerate(found) if who.is_signature(norm, m)}
+    for i in sorted(signed, reverse=True):
+        j = i - 1
+        while j >= 0 and norm.text[found[j].end:found[j + 1].start].strip() in {"and", "&", ","}:
+            signed.add(j)
+            j -= 1
+    return [m for i, m in enumerate(found) if i not in signed]
 
 
 def _is_present(norm: Normalised, mention: who.Mention) -> bool:
@@ -235,6 +253,8 @@ def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: date
     strong = first_look in {"medical", "religious", "exceptional"}
     asks = "?" in norm.original[start:end]
     kind, kind_sure = _kind(text, appointment, times, strong, asks)
+    if kind == "leave_request" and first_look in {"medical", "illness"}:
+        kind = "absence"  # taking a child to an appointment needs no leave from the head
     part = _part(kind, text, times)
     reason = find_reason(text, times, part_day=part in {"am", "pm"}, names=names)
     if kind == "absence" and part == "full" and not signals.ABSENT.search(text) and (

@@ -26,7 +26,8 @@ SIGNATURE = re.compile(r"^(?:'s )?(?:mum|mom|mummy|dad|daddy|mother|father|nan|n
                        r"\b")
 PRESENT_AFTER = re.compile(
     r"^(?:is |are |'s |will be |)(?:in as normal|in school|at school|fine|okay|coming|"
-    r"comes|going|on the bus|in today|(?:all |much |feeling )?better|already in|"
+    r"comes|going|on the bus|in today|(?:all |much |feeling )?better|already in|well and|"
+    r"is well|as usual|as normal|"
     r"in\b(?! after| late| by| at| about| around| for|"
     r" tomorrow| on| monday| tuesday| wednesday| thursday| friday| until))|^(?:is |will )"
     r"(?:going |)(?:in|to school)\b(?! after| late)")

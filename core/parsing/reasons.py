@@ -49,7 +49,8 @@ NEW_SUBJECT = re.compile(r"\b(?:he|she|they|he's|she's|they're|his|her|their)\b"
 GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critical|critically|"
                    r"intensive care|dying|passed away|died|life support|major|surgery|heart|"
                    r"cancer|stroke)\b")
-ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "bank"}
+ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "bank", "embassy",
+             "consulate", "passport", "visa", "registry office"}
 # The order in which a reason outranks another when a message gives several.
 PRECEDENCE = ("exceptional", "religious", "medical", "illness", "holiday", "other")
 
@@ -73,6 +74,10 @@ def find_reason(text: str, times: list[ClockTime], *, part_day: bool,
         assert place is not None
         hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
     hits = _spread_to_clause([_someone_else(text, h) for h in hits if h.label != "date"], text)
+    if any(h.label == "medical" for h in hits):
+        # "an appointment for his asthma": the condition names the appointment, not an illness
+        hits = [h for h in hits if not (h.label == "illness" and re.search(
+            r"\bfor (?:his|her|their|the) (?:\w+ )?$", text[max(0, h.start - 20):h.start]))]
     labels = {h.label for h in hits}
     if "medical" in labels and any(h.phrase in ELSEWHERE for h in hits) and all(
             h.phrase == "appointment" for h in hits if h.label == "medical"):

@@ -23,7 +23,7 @@ ILLNESS = [
     "strep", "antibiotics", "calpol", "spots", "swollen", "dizzy", "fainted", "seizure",
     "meltdown", "bronchitis", "pneumonia", "sinusitis", "hayfever", "vomitting",
     "diarrhoea and vomiting", "sickness bug", "tummy bug", "vomiting bug", "fatigue",
-    "eczema", "shingles", "appendicitis", "worms", "threadworm", "operation", "surgery",
+    "eczema", "shingles", "appendicitis", "worms", "threadworm",
     "stitches",
     "influenza", "otitis", "recovering", "appendix", "thrown up", "still not right", "not right",
     "not herself", "not himself", "feeling rough", "achy", "aches", "in pain", "pain", "a cast",
@@ -40,6 +40,9 @@ ILLNESS = [
     "cold",
     "can barely move", "can't walk", "his back", "her back", "pulled a muscle", "feeling better",
     "a lot better", "much better",
+    "had a fit", "a fit", "fits", "had his op", "had her op", "had an operation",
+    "had his operation", "had her operation", "after his op", "after her op",
+    "after the operation", "recovering from",
 ]
 
 # Appointments: code M. "doctor", "GP" and "hospital" alone are not appointments ("GP says keep
@@ -56,6 +59,8 @@ MEDICAL = [
     "gp appointment", "hospital appointment",
     "brace fitting", "brace", "mri", "allergy clinic", "asthma review", "eye clinic", "hearing",
     "dentist's", "doctors appointment",
+    "operation", "surgery", "op", "eye op", "general anaesthetic", "tooth out", "teeth out",
+    "teeth taken out", "tooth taken out", "having an op", "hearing check", "health centre",
 ]
 
 RELIGIOUS = [
@@ -66,6 +71,10 @@ RELIGIOUS = [
     "ramadan",
     "orthodox", "orthodox christmas", "orthodox easter", "church", "mosque", "gurdwara", "temple",
     "synagogue", "mandir", "genna", "lent", "hajj", "umrah",
+    "dashain", "tika", "tihar", "bhai tika", "onam", "pongal", "thai pongal", "lohri",
+    "raksha bandhan", "makar sankranti", "ganesh chaturthi", "dussehra", "vesak", "wesak",
+    "timket", "meskel", "ridvan", "bar mitzvah", "bat mitzvah", "first communion", "confirmation",
+    "christening", "baptism",
 ]
 
 HOLIDAY = [
@@ -92,6 +101,7 @@ HOLIDAY = [
     "disneyland paris",
     "ferry", "for the summer", "summer holidays", "staycation", "getaway", "long weekend",
     "weekend away",
+    "visit the family", "visiting the family", "drive to", "driving to",
 ]
 
 EXCEPTIONAL = [
@@ -132,6 +142,8 @@ OTHER = [
     "nobody to bring", "childminder",
     "very cold", "so cold", "freezing",
     "graduation", "ceremony", "parade", "homecoming", "celebration",
+    "graduates", "graduating", "airport", "arriving from", "embassy", "consulate",
+    "registry office",
 ]
 
 CALLBACK = [
