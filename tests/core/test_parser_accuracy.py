@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEV = SHARED / "data" / "absence_messages_dev.jsonl"
 OWN = REPO / "tests" / "data" / "messages_own.jsonl"
 OWN_2 = REPO / "tests" / "data" / "messages_own_2.jsonl"
+OWN_3 = REPO / "tests" / "data" / "messages_own_3.jsonl"
 HOLDOUT = REPO / "tests" / "data" / "messages_holdout.jsonl"
 OAKFIELD = REPO / "examples" / "calendars" / "oakfield-2026-27.toml"
 
@@ -35,7 +36,9 @@ def test_the_dev_corpus_meets_the_targets() -> None:
            "return": 0.965, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.985}),
     (OWN_2, {"kind": 0.985, "pupils": 0.99, "reason": 0.98, "code": 0.98, "first_day": 0.965,
              "return": 0.975, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.975}),
-], ids=["own", "own_2"])
+    (OWN_3, {"kind": 0.975, "pupils": 0.98, "reason": 0.96, "code": 0.96, "first_day": 0.97,
+             "return": 0.95, "part": 0.96, "ask": 0.96, "whole_case": 0.91, "flags": 0.98}),
+], ids=["own", "own_2", "own_3"])
 def test_our_tuning_corpora_stay_at_their_measured_accuracy(corpus: Path,
                                                             floors: dict[str, float]) -> None:
     # Measured figures less about a point, so a change that makes reading worse fails here.
