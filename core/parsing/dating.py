@@ -79,8 +79,7 @@ class DayPlan:
 
 def _after(norm: Normalised, offset: int) -> str:
     """The normalised text just after an original-text offset, sentence breaks included."""
-    starts = [w.start for w in norm.words]
-    index = bisect_left(starts, offset)  # the first word after the offset
+    index = bisect_left(norm.original_starts, offset)  # the first word after the offset
     if index == 0:
         return norm.text[:80]
     last = index - 1  # the date's own last word
@@ -90,8 +89,7 @@ def _after(norm: Normalised, offset: int) -> str:
 
 def _before(norm: Normalised, offset: int) -> str:
     """The normalised text just before an original-text offset."""
-    starts = [w.start for w in norm.words]
-    index = bisect_left(starts, offset)
+    index = bisect_left(norm.original_starts, offset)
     position = norm.word_starts[index] if index < len(norm.words) else len(norm.text)
     return norm.text[max(0, position - 48):position]
 

@@ -64,6 +64,7 @@ class Normalised:
     offsets: tuple[int, ...]  # where each word starts in `text`
     word_index: tuple[int, ...]  # which word each offset belongs to (-1 for " . ")
     word_starts: tuple[int, ...]  # where word i starts in `text`
+    original_starts: tuple[int, ...]  # where word i starts in the original message
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a match in `text` back to a span of the original message."""
@@ -113,4 +114,4 @@ def normalise(text: str) -> Normalised:
         last_end = match.end()
     starts = tuple(offsets[i] for i, w in enumerate(index) if w >= 0)
     return Normalised(text, tuple(words), " ".join(pieces), tuple(offsets), tuple(index),
-                      starts)
+                      starts, tuple(w.start for w in words))
