@@ -18,7 +18,13 @@ from core.dates import DateMention, find_dates
 from core.parsing import pupils as who
 from core.parsing import signals
 from core.parsing.dating import DayPlan, plan_days
-from core.parsing.reasons import REASONS, ReasonFinding, find_flags, find_reason
+from core.parsing.reasons import (
+    REASONS,
+    ReasonFinding,
+    choose_reason,
+    find_flags,
+    reason_hits,
+)
 from core.parsing.text import Normalised, normalise
 
 Span = tuple[int, int]
@@ -247,18 +253,19 @@ def _report(norm: Normalised, group: _Group, dates: list[DateMention], now: date
     start, end = _original_range(norm, group)
     mine = [m for m in dates if start <= m.span[0] < end]
     times = signals.clock_times(text)
-    names = who.name_words(children)
-    first_look = find_reason(text, times, part_day=True, names=names).reason
+    hits = reason_hits(text, times, who.name_words(children))
+    first_look = choose_reason(hits, part_day=True).reason
     appointment = first_look == "medical"
     strong = first_look in {"medical", "religious", "exceptional"}
     asks = "?" in norm.original[start:end]
-    kind, kind_sure = _kind(text, appointment, times, strong, asks)
+    callback = any(h.label == "callback" for h in find_flags(text))
+    kind, kind_sure = _kind(text, appointment, times, strong, asks, callback)
     if kind == "leave_request" and first_look in {"medical", "illness"}:
         kind = "absence"  # taking a child to an appointment needs no leave from the head
     part = _part(kind, text, times)
-    reason = find_reason(text, times, part_day=part in {"am", "pm"}, names=names)
+    reason = choose_reason(hits, part_day=part in {"am", "pm"})
     if kind == "absence" and part == "full" and not signals.ABSENT.search(text) and (
-            reason.reason is None or _just_news(text, mine, now, calendar)):
+            reason.reason is None or _just_news(text, mine, now, calendar, callback)):
         kind, part = "other", None
     days = plan_days(norm, mine, now, calendar, kind=kind, part=part)
     report = _assemble(norm, group, children, kind, kind_sure, part, reason, days)
@@ -286,12 +293,12 @@ def _cue_span(norm: Normalised, group: _Group, cues: tuple[re.Pattern[str], ...]
 
 
 def _just_news(text: str, dates: list[DateMention], now: datetime,
-               calendar: SchoolCalendar) -> bool:
+               calendar: SchoolCalendar, callback: bool) -> bool:
     """An illness mentioned with no absence in it: asking for a call about it, or news in the
     holidays ("chickenpox now, lucky it's the holidays")."""
     if signals.IN_AFTER.search(text) or signals.PM_AWAY.search(text):
         return False
-    if any(h.label == "callback" for h in find_flags(text)) or signals.AFTER_SCHOOL.search(text):
+    if callback or signals.AFTER_SCHOOL.search(text):
         return True  # "very upset after school today... can his teacher call me"
     return not dates and not calendar.is_school_day(now.date())
 
@@ -305,20 +312,19 @@ def _text_of(norm: Normalised, group: _Group) -> str:
 
 
 def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
-          strong_reason: bool, asks: bool) -> tuple[str, bool]:
+          strong_reason: bool, asks: bool, callback: bool) -> tuple[str, bool]:
     absent = signals.ABSENT.search(text) is not None
     late = signals.LATE.search(text) is not None
     # "will be in at 9.20": arriving soon after the register opens is being late.
     arriving_late = not appointment and signals.ARRIVING_AT.search(text) is not None and any(
         8 * 60 + 30 <= t.minutes < 10 * 60 for t in times)
-    if signals.ABOUT_THE_REGISTER.search(text) and not absent and (
-            asks or any(h.label == "callback" for h in find_flags(text))):
+    if signals.ABOUT_THE_REGISTER.search(text) and not absent and (asks or callback):
         return "other", True  # "why was he marked absent on Friday?"
     if signals.REQUEST.search(text):
         return "leave_request", True
     if signals.PRESENT.search(text) and not absent:
         return "other", True
-    if signals.PM_AWAY.search(text) and _afternoon(text):
+    if signals.PM_AWAY.search(text) and _afternoon(text, times):
         return "absence", True
     if (arriving_late and not absent) or (
             late and not absent and not appointment and not signals.IN_AFTER.search(text)):
@@ -330,10 +336,10 @@ def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
     return "absence", False
 
 
-def _afternoon(text: str) -> bool:
+def _afternoon(text: str, times: list[signals.ClockTime]) -> bool:
     """Leaving during the day: a time after 11:00, lunch or the afternoon, or right now."""
     return bool(signals.AFTERNOON.search(text) or signals.LEAVING_NOW.search(text) or any(
-        11 * 60 <= t.minutes < 15 * 60 for t in signals.clock_times(text)))
+        11 * 60 <= t.minutes < 15 * 60 for t in times))
 
 
 def _part(kind: str, text: str, times: list[signals.ClockTime]) -> str | None:
@@ -341,7 +347,8 @@ def _part(kind: str, text: str, times: list[signals.ClockTime]) -> str | None:
         return None
     if kind == "late":
         return "am"
-    if signals.PM_AWAY.search(text) and _afternoon(text) and not signals.ABSENT.search(text):
+    if signals.PM_AWAY.search(text) and _afternoon(text, times) \
+            and not signals.ABSENT.search(text):
         return "pm"
     if kind == "leave_request":
         return "full"

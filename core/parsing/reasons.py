@@ -62,11 +62,9 @@ class ReasonFinding:
     exact: bool
 
 
-def find_reason(text: str, times: list[ClockTime], *, part_day: bool,
-                names: frozenset[str] = frozenset()) -> ReasonFinding:
-    """The reason in this stretch of normalised text; None when the parent gives none.
-
-    `names` are the children's names, never read as misspelt symptoms ("Tommy", "tummy")."""
+def reason_hits(text: str, times: list[ClockTime],
+                names: frozenset[str] = frozenset()) -> list[Hit]:
+    """Every reason phrase in the text, each labelled with whose reason it is."""
     hits = REASONS.find(text, ignore=COMMON | names)
     if not any(h.label == "medical" for h in hits) and times and MEDICAL_PLACE.search(text):
         # "at the doctors at 10", "hospital at 2": a place with a time is an appointment.
@@ -78,6 +76,12 @@ def find_reason(text: str, times: list[ClockTime], *, part_day: bool,
         # "an appointment for his asthma": the condition names the appointment, not an illness
         hits = [h for h in hits if not (h.label == "illness" and re.search(
             r"\bfor (?:his|her|their|the) (?:\w+ )?$", text[max(0, h.start - 20):h.start]))]
+    return hits
+
+
+def choose_reason(hits: list[Hit], *, part_day: bool) -> ReasonFinding:
+    """One reason from the phrases found; an appointment only wins over illness for part of
+    the day."""
     labels = {h.label for h in hits}
     if "medical" in labels and any(h.phrase in ELSEWHERE for h in hits) and all(
             h.phrase == "appointment" for h in hits if h.label == "medical"):
