@@ -73,9 +73,11 @@ def reason_hits(text: str, times: list[ClockTime],
         hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
     hits = _spread_to_clause([_someone_else(text, h) for h in hits if h.label != "date"], text)
     if any(h.label == "medical" for h in hits):
-        # "an appointment for his asthma": the condition names the appointment, not an illness
+        # "an appointment for his asthma", "an operation on her tonsils": the condition names
+        # the appointment, not an illness
         hits = [h for h in hits if not (h.label == "illness" and re.search(
-            r"\bfor (?:his|her|their|the) (?:\w+ )?$", text[max(0, h.start - 20):h.start]))]
+            r"\b(?:for|on|about) (?:his|her|their|the) (?:\w+ )?$",
+            text[max(0, h.start - 20):h.start]))]
     return hits
 
 

@@ -43,6 +43,35 @@ ILLNESS = [
     "had a fit", "a fit", "fits", "had his op", "had her op", "had an operation",
     "had his operation", "had her operation", "after his op", "after her op",
     "after the operation", "recovering from",
+    # Conditions and symptoms by name, from the common childhood illnesses list a school
+    # nurse would know; the phrases parents use for them.
+    "hives", "cold sore", "cold sores", "pink eye", "sticky eye", "eye infection", "stye",
+    "glue ear", "blocked ear", "water infection", "urine infection", "kidney infection", "uti",
+    "constipation", "constipated", "bad chest", "chesty", "wheezy", "wheezing", "croupy",
+    "asthma attack", "breathing", "inhaler", "nebuliser", "bump on the head", "bumped his head",
+    "bumped her head", "banged his head", "banged her head", "twisted", "sprain", "tonsils",
+    "swollen glands", "glands", "mouth ulcers", "ulcers", "abscess", "flare up", "flare-up",
+    "flared up", "epilepsy", "epileptic", "diabetes", "diabetic", "hypo", "sickle cell",
+    "sickle cell crisis", "tics", "sensory overload", "overwhelmed", "burnout", "burnt out",
+    "off his food", "off her food", "off their food", "not eating", "bad night", "rough night",
+    "no sleep", "up all night", "up in the night", "48 hours", "48 hrs", "48hrs",
+    "reaction", "side effects", "tested positive", "covid positive", "positive for covid",
+    "bitten", "dog bite", "stung", "sunburn", "sunstroke", "heatstroke", "dehydrated",
+    "food poisoning", "slapped cheek", "whooping cough", "strep a", "scarlatina", "rsv",
+    "ringworm", "scabies", "molluscum", "sore ear", "sore ears", "sore eye", "sore eyes",
+    "sore head", "sore tummy", "sore belly", "sore stomach", "sore chest", "sore", "runny nose",
+    "blocked nose", "bunged up", "snotty", "congested", "shivery", "shivering", "clammy",
+    "lethargic", "floppy", "run down", "feeling rotten", "rotten", "not 100%", "not 100",
+    "under par", "nauseous", "nausea", "queasy", "feels sick", "feeling sick", "diarrhoea",
+    "loose stools", "gastro", "gastroenteritis", "sickness and diarrhoea", "s&d", "d and v",
+    "temp", "a temp", "hot and cold", "burning up", "fell off", "fell over",
+    "had a fall", "a fall", "limping", "can't put weight", "gash", "chipped", "knocked out",
+    "wisdom teeth", "tooth abscess", "teething", "allergy", "allergic", "anaphylaxis",
+    "epipen", "nosebleeds", "nose bleed", "conjunctivitus", "tonsilitis", "diarrea",
+    "pneumonia", "hand, foot and mouth", "hfm", "hfmd", "norovirus", "rotavirus", "cystitis",
+    "dermatitis", "psoriasis", "crohn's", "colitis", "ibs", "reflux", "ear infections",
+    "chest infections", "virus going round", "bug going round", "what's going round",
+    "poorly again", "ill again", "sick again", "mental health day",
 ]
 
 # Appointments: code M. "doctor", "GP" and "hospital" alone are not appointments ("GP says keep
@@ -61,6 +90,15 @@ MEDICAL = [
     "dentist's", "doctors appointment",
     "operation", "surgery", "op", "eye op", "general anaesthetic", "tooth out", "teeth out",
     "teeth taken out", "tooth taken out", "having an op", "hearing check", "health centre",
+    "ecg", "echocardiogram", "allergy test", "skin prick", "speech therapist", "therapist",
+    "therapy", "counselling", "counsellor", "paediatric", "adhd assessment",
+    "autism assessment", "asd assessment", "dietitian", "dietician", "dermatology",
+    "dermatologist", "cardiology", "neurology", "neurologist", "urology", "booster",
+    "flu jab", "flu spray", "nasal spray", "follow up appointment", "ultrasound", "eeg",
+    "ct scan", "outpatients", "out patients", "endocrinology", "gastro clinic", "eye check",
+    "orthoptist", "ophthalmology", "ophthalmologist", "physio appointment", "osteopath",
+    "chiropractor", "psychologist", "psychiatrist", "ot appointment", "sleep clinic",
+    "brace adjustment", "braces tightened", "retainer", "fillings", "a filling", "extraction",
 ]
 
 RELIGIOUS = [

@@ -76,6 +76,11 @@ def test_all_three_means_every_child(calendar: SchoolCalendar) -> None:
     ("overslept sorry he won't make it in today", "other", "O"),
     ("car has broken down, can't get him in today", "other", "O"),
     ("Harrison won't be in today", None, "N"),
+    ("harrison has come up in hives, keeping him off", "illness", "I"),
+    ("he's got glue ear and a water infection, not in today", "illness", "I"),
+    ("still not 100% after the bug so keeping him home", "illness", "I"),
+    ("Harrison has an operation on his tonsils today so won't be in", "medical", "M"),
+    ("ECG at the hospital this morning, in after", "medical", "M"),
 ])
 def test_the_reason_and_the_code_it_suggests(calendar: SchoolCalendar, text: str,
                                              reason: str | None, code: str) -> None:
