@@ -12,6 +12,8 @@ Imports flow one way: date_words -> date_rules -> date_tokens -> date_grammar ->
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,28 @@ def find_dates(text: str, now: date | datetime, *,
                calendar: SchoolCalendar | None = None) -> list[DateMention]:
     """Every date expression in the text, in order of appearance, none overlapping."""
     today = now.date() if isinstance(now, datetime) else now
-    return DateGrammar(text, today, calendar).mentions()
+    return _share_months(text, DateGrammar(text, today, calendar).mentions())
+
+
+_BARE_DAY = re.compile(r"^(?:the )?(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"^\s*(?:and|&|,|or|\+)\s*$", re.IGNORECASE)
+
+
+def _share_months(text: str, found: list[DateMention]) -> list[DateMention]:
+    """"on 11 and 12 March", "the 3rd, 4th and 5th of May": a list of days shares the month
+    named at its end."""
+    shared: set[int] = set()
+    for i in range(len(found) - 2, -1, -1):
+        bare, named = _BARE_DAY.match(found[i].text), found[i + 1]
+        if bare and (i + 1 in shared or not _BARE_DAY.match(named.text)) and _LIST_JOIN.match(
+                text[found[i].span[1]:named.span[0]]):
+            try:
+                day = named.start.replace(day=int(bare.group(1)))
+            except ValueError:
+                continue
+            found[i] = replace(found[i], start=day, end=day)
+            shared.add(i)
+    return found
 
 
 def resolve_first(text: str, now: date | datetime, *,

@@ -40,6 +40,7 @@ class PupilFlag(StrEnum):
     SEND = "send"
     EAL = "eal"
     FSM = "fsm"
+    EVIDENCE = "medical_evidence"  # the school asks for evidence with each illness report
 
 
 def _in(values: type[StrEnum]) -> str:
@@ -98,6 +99,7 @@ class Pupil(SQLModel, table=True):
     send: bool = False
     eal: bool = False
     fsm: bool = False
+    medical_evidence: bool = False
     on_roll: bool = True
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())

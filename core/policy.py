@@ -52,6 +52,20 @@ class ChasingSection(_Section):
                                description="Ask for symptoms when a parent just says 'unwell'.")
 
 
+class MessagesSection(_Section):
+    office_phone: str | None = Field(
+        default=None, max_length=40,
+        description="The office number the bot gives when it cannot help (unknown senders).")
+    leave_process: str = Field(
+        default="Leave in term time is granted by the headteacher only in exceptional "
+        "circumstances. Please give the dates and the reason; the office will pass your "
+        "request to the head, who will reply.", max_length=600,
+        description="What a parent asking for leave is told.")
+    ask_evidence: bool = Field(
+        default=True, description="Ask for medical evidence (a photo of a letter or "
+        "prescription) with illness reports for pupils flagged EVIDENCE.")
+
+
 class StepAction(StrEnum):
     message = "message"  # text the pupil's contacts, in priority order
     task = "task"  # a staff task for a role (phone calls, home visits, referrals)
@@ -113,6 +127,7 @@ class Policy(_Section):
     # `register` would shadow BaseModel.register, hence the alias.
     register_times: RegisterSection = Field(default=RegisterSection(), alias="register")
     chasing: ChasingSection = ChasingSection()
+    messages: MessagesSection = MessagesSection()
     escalation: tuple[LadderStep, ...] = DEFAULT_LADDER
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
+import core.conversation_models  # noqa: F401  (its tables are part of the schema)
 from core import db
 from core.clock import FixedClock
 from core.models import School

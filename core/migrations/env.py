@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import core.conversation_models
+import core.models  # noqa: F401
 
 config = context.config
 engine = config.attributes["engine"]

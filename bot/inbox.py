@@ -1,0 +1,237 @@
+"""The conversation service every channel hands its messages to.
+
+`receive` stores the message first (its own commit), then reads it: keywords (STOP, START,
+HELP, CANCEL), an unknown sender, a thread staff have taken over, or the report flow. Replies
+are queued as outgoing messages in the same transaction as the state they follow from. If
+reading fails, the message is already stored: it is marked for staff and the thread needs
+attention, so nothing a parent sends is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.flows import report_absence as flow
+from core.clock import Clock
+from core.conversation_models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageStatus,
+)
+from core.conversations import (
+    Inbound,
+    linked_pupils,
+    queue_reply,
+    save_reports,
+    set_status,
+    store_incoming,
+    withdraw,
+)
+from core.messages import render
+from core.models import ChannelKind, Contact, School
+from core.parsing.pupils import Child
+from core.schools import school_calendar, school_policy
+from core.telegram_links import link_by_code, link_by_phone
+
+logger = logging.getLogger(__name__)
+
+STOP = re.compile(r"^(?:stop|stopall|unsubscribe|end|quit|cancel all)$")
+START = re.compile(r"^(?:start|unstop|resume)$")
+HELP = re.compile(r"^(?:help|info|\?)$")
+CANCEL = re.compile(r"^(?:cancel|withdraw)$")
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: int
+    conversation_id: int
+    duplicate: bool = False
+
+
+def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None:
+    """Store, then read and answer, one message; None for a provider's retry of one we have."""
+    stored = store_incoming(session, inbound, clock)
+    if stored is None:
+        return None
+    conversation, message = stored
+    assert conversation.id is not None and message.id is not None
+    try:
+        _handle(session, conversation, message, inbound, clock())
+        session.commit()
+    except Exception:
+        # Not swallowed: logged with its traceback, and the message goes to staff.
+        logger.exception("message %s could not be handled; left for staff", message.id)
+        session.rollback()
+        _leave_for_staff(session, conversation.id, message.id, clock())
+    return Received(message.id, conversation.id)
+
+
+def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
+                     now: datetime) -> None:
+    conversation = session.get(Conversation, conversation_id)
+    message = session.get(Message, message_id)
+    assert conversation is not None and message is not None
+    message.status = MessageStatus.for_staff.value
+    message.error = "the bot could not read this message"
+    set_status(conversation, ConversationStatus.needs_attention, now)
+    session.add_all([conversation, message])
+    session.commit()
+
+
+def _handle(session: Session, conversation: Conversation, message: Message,
+            inbound: Inbound, now: datetime) -> None:
+    school = session.get(School, conversation.school_id)
+    assert school is not None
+    replies = _Replies(session, conversation, school, now)
+    word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
+    message.status = MessageStatus.handled.value
+    if STOP.match(word):
+        conversation.opted_out = True
+        replies.send("stopped", force=True)
+    elif START.match(word):
+        conversation.opted_out = False
+        replies.send("started")
+    elif HELP.match(word):
+        replies.send("help", force=True)
+    elif conversation.contact_id is None:
+        _unknown_sender(session, conversation, message, inbound, replies)
+    elif conversation.bot_paused:
+        message.status = MessageStatus.for_staff.value
+        set_status(conversation, ConversationStatus.needs_attention, now)
+    elif CANCEL.match(word):
+        _cancel(session, conversation, replies)
+    else:
+        _run_flow(session, conversation, message, inbound, replies)
+    conversation.updated_at = now
+    session.add_all([conversation, message])
+
+
+def _unknown_sender(session: Session, conversation: Conversation, message: Message,
+                    inbound: Inbound, replies: _Replies) -> None:
+    """An unknown sender learns nothing about any pupil; staff link them to a contact."""
+    if inbound.channel is ChannelKind.telegram:
+        contact = _telegram_link(session, conversation, inbound, replies.now)
+        if contact is not None:
+            conversation.contact_id = contact.id
+            replies.send("telegram_linked")
+            return
+        if inbound.text.startswith("/start") and inbound.text.strip() != "/start":
+            replies.send("telegram_link_failed", keyboard="share_phone")
+        else:
+            replies.send("telegram_share_phone", keyboard="share_phone")
+    else:
+        replies.send("unknown_sender", once_a_day=True)
+    message.status = MessageStatus.for_staff.value
+    set_status(conversation, ConversationStatus.needs_attention, replies.now)
+
+
+def _telegram_link(session: Session, conversation: Conversation, inbound: Inbound,
+                   now: datetime) -> Contact | None:
+    chat_id = int(inbound.sender)
+    if inbound.shared_phone:
+        return link_by_phone(session, conversation.school_id, inbound.shared_phone, chat_id)
+    found = re.match(r"^/start\s+(\S+)$", inbound.text.strip())
+    if found:
+        return link_by_code(session, conversation.school_id, found.group(1), chat_id, now)
+    return None
+
+
+def _cancel(session: Session, conversation: Conversation, replies: _Replies) -> None:
+    state = json.loads(conversation.flow_state or "{}")
+    drafts = state.get("drafts", [])
+    confirmed = state.get("stage") == "confirmed"
+    for draft in drafts:
+        for report_id in draft.get("ids", {}).values():
+            withdraw(session, report_id, replies.now)
+    conversation.flow, conversation.flow_state = None, "{}"
+    replies.send("cancelled", withdrawn=confirmed and bool(drafts))
+    status = ConversationStatus.needs_attention if confirmed and drafts else \
+        ConversationStatus.open
+    set_status(conversation, status, replies.now)
+
+
+def _run_flow(session: Session, conversation: Conversation, message: Message,
+              inbound: Inbound, replies: _Replies) -> None:
+    assert conversation.contact_id is not None
+    ctx = _context(session, conversation, replies)
+    state = json.loads(conversation.flow_state or "{}")
+    if state.get("stage") == "asking" or flow.is_change_request(state, inbound.text):
+        result = flow.step(state, inbound.text, ctx)
+    else:
+        result = flow.start(inbound.text, ctx)
+    drafts = save_reports(session, conversation, message, list(result.drafts), replies.now) \
+        if result.drafts else []
+    state = {**result.state, "drafts": drafts} if result.state else {}
+    conversation.flow = "report_absence" if state else None
+    conversation.flow_state = json.dumps(state)
+    for reply in result.replies:
+        replies.send(reply.template, **reply.context)
+    if result.for_staff or conversation.opted_out:
+        message.status = MessageStatus.for_staff.value
+        message.error = result.for_staff
+        set_status(conversation, ConversationStatus.needs_attention, replies.now)
+    elif state.get("stage") == "asking":
+        set_status(conversation, ConversationStatus.waiting_parent, replies.now)
+    else:
+        set_status(conversation, ConversationStatus.resolved, replies.now)
+
+
+def _context(session: Session, conversation: Conversation,
+             replies: _Replies) -> flow.FlowContext:
+    assert conversation.contact_id is not None
+    pupils = linked_pupils(session, conversation.contact_id)
+    policy = school_policy(replies.school)
+    calendar = school_calendar(replies.school)
+    local = calendar.local_time(replies.now).replace(tzinfo=None)
+    children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
+                                                    p.preferred_first_name, _year(p.year_group)),
+                                   p.medical_evidence) for p in pupils)
+    return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
+                            ask_evidence=policy.messages.ask_evidence)
+
+
+def _year(group: str) -> int | None:
+    return int(group) if group.isdigit() else (0 if group == "R" else None)
+
+
+class _Replies:
+    """Renders and queues the bot's replies in the contact's language; none after STOP."""
+
+    def __init__(self, session: Session, conversation: Conversation, school: School,
+                 now: datetime) -> None:
+        self.session, self.conversation, self.school, self.now = (
+            session, conversation, school, now)
+        contact = session.get(Contact, conversation.contact_id) \
+            if conversation.contact_id else None
+        self.language = contact.preferred_language if contact else "en"
+        policy = school_policy(school)
+        self.base: dict[str, Any] = {"school": school.name,
+                                     "office_phone": policy.messages.office_phone,
+                                     "leave_process": policy.messages.leave_process}
+
+    def send(self, template: str, *, force: bool = False, once_a_day: bool = False,
+             keyboard: str | None = None, **context: Any) -> None:
+        if self.conversation.opted_out and not force:
+            return
+        if once_a_day and self._replied_today(template):
+            return
+        body = render(template, self.language, **(self.base | context))
+        message = queue_reply(self.session, self.conversation, body, now=self.now,
+                              template=template)
+        if keyboard:
+            message.media = json.dumps([{"keyboard": keyboard}])
+
+    def _replied_today(self, template: str) -> bool:
+        last = self.session.exec(select(Message).where(
+            Message.conversation_id == self.conversation.id, Message.template == template
+        ).order_by(col(Message.id).desc())).first()
+        return last is not None and (self.now - last.created_at).total_seconds() < 86400
+
