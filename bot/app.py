@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -12,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, func, select
 
+from bot.channels import add_channel
+from bot.delivery import outbox_loop
 from bot.pages import render_page
 from core import db
 from core.clock import Clock, system_clock
@@ -26,17 +29,24 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     engine = db.make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             db.upgrade(engine)
-        logger.info("channels on: %s", ", ".join(settings.channels))
+        logger.info("channels on: %s", ", ".join(settings.channels) or "none")
+        outbox = asyncio.create_task(outbox_loop(app.state))
         yield
+        outbox.cancel()
+        with suppress(asyncio.CancelledError):
+            await outbox
         engine.dispose()
 
     app = FastAPI(title="Rollcall", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
+    app.state.senders = {}
+    for channel in settings.channels:
+        add_channel(app, channel, settings)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -43,7 +43,7 @@ class Inbound:
 
     channel: ChannelKind
     sender: str  # E.164 number, or a Telegram chat id
-    to: str  # the school's number, bot name, or (simulator) the school's slug
+    to: str  # the school's number or bot id, or (simulator) the school's address there
     text: str
     provider_id: str
     media: tuple[str, ...] = ()
@@ -52,13 +52,11 @@ class Inbound:
 
 
 def school_for(session: Session, channel: ChannelKind, to: str) -> School:
-    """The school whose number or bot received the message."""
-    if channel is ChannelKind.simulator:
-        school = session.exec(select(School).where(School.slug == to)).first()
-    else:
-        school = session.exec(select(School).join(
-            SchoolChannel, col(SchoolChannel.school_id) == School.id).where(
-            SchoolChannel.channel == channel.value, SchoolChannel.address == to)).first()
+    """The school whose number or bot received the message (the simulator's address is a
+    school slug; only schools that registered one, like the demo school, can be reached)."""
+    school = session.exec(select(School).join(
+        SchoolChannel, col(SchoolChannel.school_id) == School.id).where(
+        SchoolChannel.channel == channel.value, SchoolChannel.address == to)).first()
     if school is None:
         raise UnknownAddress(f"no school receives {channel.value} at {to}")
     return school

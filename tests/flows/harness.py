@@ -20,6 +20,7 @@ from core.conversations import Inbound
 from core.models import ChannelKind, Pupil, School
 from core.roster import import_roster
 from core.roster_rows import read_csv_text
+from core.schools import set_channel_address
 from tests.core.roster_files import csv_text, smith_family
 
 _ids = itertools.count(1)
@@ -30,6 +31,8 @@ class BotHarness:
         self.session, self.school, self.clock = session, school, clock
         import_roster(session=session, school=school, rows=read_csv_text(csv_text(
             smith_family())), clock=clock)
+        set_channel_address(session=session, school=school, channel=ChannelKind.simulator,
+                            address=school.slug)
         session.commit()
         self._seen: set[int] = set()
 

@@ -1,0 +1,53 @@
+"""Handing inbound messages to the conversation service and running the outbox, in the app.
+
+Handlers call `accept(state, inbound)`: the database work runs in a worker thread (the
+service is synchronous), then the outbox loop is woken so the reply leaves at once. The loop
+also wakes every few seconds, so a message left queued by a provider error is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from bot.inbox import Received, receive
+from bot.outbox import send_queued
+from core.conversations import Inbound
+
+logger = logging.getLogger(__name__)
+RETRY_SECONDS = 5.0
+
+
+async def accept(state: Any, inbound: Inbound) -> Received | None:
+    """Store and handle one inbound message; None when it is a provider's retry."""
+    def work() -> Received | None:
+        with Session(state.engine) as session:
+            return receive(session, inbound, state.clock)
+
+    result = await run_in_threadpool(work)
+    wake(state)
+    return result
+
+
+def wake(state: Any) -> None:
+    event: asyncio.Event | None = getattr(state, "outbox_wake", None)
+    if event is not None:
+        event.set()
+
+
+async def outbox_loop(state: Any) -> None:
+    """Send queued messages whenever woken, and every few seconds regardless."""
+    state.outbox_wake = asyncio.Event()
+    while True:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(state.outbox_wake.wait(), RETRY_SECONDS)
+        state.outbox_wake.clear()
+        try:
+            await send_queued(state.engine, state.senders, state.clock)
+        except Exception:
+            logger.exception("outbox pass failed; trying again shortly")
