@@ -13,10 +13,10 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.flows import report_absence as flow
 from core.clock import Clock
@@ -43,6 +43,8 @@ from core.telegram_links import link_by_code, link_by_phone
 
 logger = logging.getLogger(__name__)
 
+FLOOD_WINDOW = timedelta(minutes=1)
+FLOOD_LIMIT = 12  # messages a minute from one sender; beyond it they are kept for staff only
 STOP = re.compile(r"^(?:stop|stopall|unsubscribe|end|quit|cancel all)$")
 START = re.compile(r"^(?:start|unstop|resume)$")
 HELP = re.compile(r"^(?:help|info|\?)$")
@@ -93,7 +95,13 @@ def _handle(session: Session, conversation: Conversation, message: Message,
     replies = _Replies(session, conversation, school, now)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value
-    if STOP.match(word):
+    if _flooding(session, conversation, now):
+        # One number sending dozens of texts must not keep the bot (or the provider's rate
+        # limits) busy for everyone else: the messages are kept, staff see them.
+        message.status = MessageStatus.for_staff.value
+        message.error = f"more than {FLOOD_LIMIT} messages a minute from this sender"
+        set_status(conversation, ConversationStatus.needs_attention, now)
+    elif STOP.match(word):
         conversation.opted_out = True
         replies.send("stopped", force=True)
     elif START.match(word):
@@ -112,6 +120,13 @@ def _handle(session: Session, conversation: Conversation, message: Message,
         _run_flow(session, conversation, message, inbound, replies)
     conversation.updated_at = now
     session.add_all([conversation, message])
+
+
+def _flooding(session: Session, conversation: Conversation, now: datetime) -> bool:
+    recent = session.exec(select(func.count()).select_from(Message).where(
+        Message.conversation_id == conversation.id, Message.direction == "incoming",
+        col(Message.created_at) > now - FLOOD_WINDOW)).one()
+    return recent > FLOOD_LIMIT
 
 
 def _unknown_sender(session: Session, conversation: Conversation, message: Message,

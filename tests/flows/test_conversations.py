@@ -7,11 +7,13 @@ Nov 2026 is an INSET day.
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.clock import FixedClock
-from core.models import School
+from core.models import Pupil, School
 from tests.flows.harness import BotHarness
 
 SARAH = "+447700900001"
@@ -189,3 +191,48 @@ def test_answers_the_bot_cannot_read_go_to_staff_after_two_tries(bot: BotHarness
     assert bot.replies(SARAH) == ["Sorry, I did not understand that, so I have passed your "
                                   "message to the school office."]
     assert bot.conversation(SARAH).status == "needs_attention"
+
+
+def test_a_school_that_asks_for_symptoms_asks_when_the_parent_only_says_unwell(
+        bot: BotHarness) -> None:
+    policy = json.loads(bot.school.policy_json)
+    policy["chasing"]["ask_symptoms"] = True
+    bot.school.policy_json = json.dumps(policy)
+    bot.session.add(bot.school)
+    bot.session.commit()
+    bot.say(SARAH, "Jack is unwell, won't be in today. Back tomorrow")
+    assert bot.replies(SARAH) == ["Sorry Jack Smith is unwell. What are the symptoms? (For "
+                                  "example: temperature, sickness, cough.)"]
+    bot.say(SARAH, "high temp and a cough")
+    assert bot.replies(SARAH)[0].startswith("Thanks. Jack Smith is recorded as absent")
+    bot.say(SARAH, "Amelia has a temperature, won't be in today, back tomorrow")
+    assert bot.replies(SARAH)[0].startswith("Thanks.")  # a symptom given: nothing to ask
+
+
+def test_pupils_flagged_for_evidence_get_asked_for_it(bot: BotHarness) -> None:
+    jack = bot.session.exec(select(Pupil).where(Pupil.legal_first_name == "Jack")).one()
+    jack.medical_evidence = True
+    bot.session.add(jack)
+    bot.session.commit()
+    bot.say(SARAH, "Jack has a temp, back tomorrow")
+    replies = bot.replies(SARAH)
+    assert replies[1].startswith("The school asks for medical evidence for Jack Smith")
+
+
+def test_a_message_the_bot_fails_on_is_kept_for_staff(bot: BotHarness) -> None:
+    bot.school.policy_json = "{not json"  # a school whose stored policy is broken
+    bot.session.add(bot.school)
+    bot.session.commit()
+    bot.say(SARAH, "Jack has a temp, back tomorrow")
+    (message,) = bot.messages(SARAH)
+    assert (message.body, message.status) == ("Jack has a temp, back tomorrow", "for_staff")
+    assert bot.conversation(SARAH).status == "needs_attention"
+
+
+def test_one_number_flooding_the_school_is_kept_for_staff_without_replies(
+        bot: BotHarness) -> None:
+    for n in range(15):
+        bot.say(SARAH, f"hello {n}")
+    assert len(bot.replies(SARAH)) <= 13
+    assert bot.messages(SARAH)[-1].status == "for_staff"
+    assert len([m for m in bot.messages(SARAH) if m.direction == "incoming"]) == 15
