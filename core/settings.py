@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Channel = Literal["simulator", "sms", "whatsapp", "telegram"]
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# Telegram accepts 1-256 of these characters as a webhook secret token, and nothing else.
+TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
 class Settings(BaseSettings):
@@ -37,9 +42,94 @@ class Settings(BaseSettings):
         "step runs `rollcall db upgrade` instead).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The public base URL providers call (https://rollcall.example.org); webhook "
+        "signatures are checked against it, not the URL a proxy hands the app.",
+    )
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account SID (AC...), for SMS and WhatsApp.")
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio auth token: signs Twilio's webhooks and our API calls.")
+    twilio_from: str | None = Field(
+        default=None, description="The Twilio number SMS is sent from, in E.164 (+44...).")
+    twilio_whatsapp_from: str | None = Field(
+        default=None, description="The WhatsApp sender number on Twilio, in E.164.")
+    twilio_whatsapp_template_sid: str | None = Field(
+        default=None,
+        description="Content SID (HX...) of the approved WhatsApp template used outside the "
+        "24-hour window; its variable {{1}} carries the message text.",
+    )
+    twilio_api_base: str | None = Field(
+        default=None,
+        description="Send Twilio API calls here instead of https://api.twilio.com (a stand-in "
+        "for tests or staging).",
+    )
+    telegram_token: SecretStr | None = Field(
+        default=None, description="The Telegram bot's token from BotFather (123456:ABC...).")
+    telegram_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret Telegram sends with every webhook call (1-256 of A-Z, a-z, 0-9, _ "
+        "and -); set with `rollcall telegram set-webhook`.",
+    )
+    telegram_api_base: str | None = Field(
+        default=None,
+        description="Send Telegram Bot API calls here instead of https://api.telegram.org (a "
+        "stand-in for tests or staging).",
+    )
+
     @field_validator("channels", mode="before")
     @classmethod
     def _split_channels(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("public_url", "twilio_account_sid", "twilio_auth_token", "twilio_from",
+                     "twilio_whatsapp_from", "twilio_whatsapp_template_sid", "twilio_api_base",
+                     "telegram_token", "telegram_secret", "telegram_api_base", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `ROLLCALL_TWILIO_FROM=` in a .env file means "not set", not an invalid number.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url", "twilio_api_base", "telegram_api_base")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", value):
+            raise ValueError("must be an http(s) URL without a query, such as "
+                             "https://rollcall.example.org")
+        return value.rstrip("/")
+
+    @field_validator("twilio_from", "twilio_whatsapp_from")
+    @classmethod
+    def _check_number(cls, value: str | None) -> str | None:
+        if value is not None and not E164.match(value):
+            raise ValueError("must be a number in E.164, such as +447700900123")
+        return value
+
+    @field_validator("telegram_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TELEGRAM_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TELEGRAM_TOKEN.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from BotFather (123456:ABC...)")
+        return value
+
+    def missing_for(self, channel: str) -> list[str]:
+        """The settings a channel cannot run without that are not set, as variable names."""
+        needed = {
+            "sms": ("twilio_account_sid", "twilio_auth_token", "twilio_from", "public_url"),
+            "whatsapp": ("twilio_account_sid", "twilio_auth_token", "twilio_whatsapp_from",
+                         "public_url"),
+            "telegram": ("telegram_token", "telegram_secret"),
+        }.get(channel, ())
+        return [f"ROLLCALL_{name.upper()}" for name in needed if not getattr(self, name)]
