@@ -24,6 +24,7 @@ CORPORA = {
     "messages_own.jsonl": ("o", 320),
     "messages_own_2.jsonl": ("p", 300),
     "messages_own_3.jsonl": ("q", 300),
+    "messages_own_4.jsonl": ("r", 300),
     "messages_holdout.jsonl": ("h", 150),
 }
 CALENDAR = ROOT / "examples" / "calendars" / "oakfield-2026-27.toml"
