@@ -35,11 +35,32 @@ def find_dates(text: str, now: date | datetime, *,
 
 _BARE_DAY = re.compile(r"^(?:the )?(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
 _LIST_JOIN = re.compile(r"^\s*(?:and|&|,|or|\+)\s*$", re.IGNORECASE)
+_LISTED_BEFORE = re.compile(r"(?<![\d/.:])(\d{1,2})(?:st|nd|rd|th)?\s*(?:and|&|,|or|\+)\s*$",
+                            re.IGNORECASE)
+
+
+def _listed_days(text: str, found: list[DateMention]) -> list[DateMention]:
+    """"leave 17 and 18 December": a bare number listed before a dated day is a day too (a
+    bare number alone is not read as a date, so the grammar leaves it)."""
+    result: list[DateMention] = []
+    for mention in found:
+        before = text[:mention.span[0]]
+        listed = _LISTED_BEFORE.search(before)
+        covered = result and result[-1].span[1] > (listed.start() if listed else 0)
+        clock = listed and re.search(r"\b(?:at|by|about|around)\s*$", before[:listed.start()])
+        if listed and not covered and not clock and not _BARE_DAY.match(mention.text):
+            start = listed.start(1)
+            end = start + len(listed.group(1))
+            result.append(DateMention(mention.start, mention.start, (start, end),
+                                      text[start:end], False, mention.cue))
+        result.append(mention)
+    return result
 
 
 def _share_months(text: str, found: list[DateMention]) -> list[DateMention]:
     """"on 11 and 12 March", "the 3rd, 4th and 5th of May": a list of days shares the month
     named at its end."""
+    found = _listed_days(text, found)
     shared: set[int] = set()
     for i in range(len(found) - 2, -1, -1):
         bare, named = _BARE_DAY.match(found[i].text), found[i + 1]

@@ -25,7 +25,7 @@ AFTER_SCHOOL = time(16, 0)  # "won't be in" sent later than this means the next 
 _IGNORE_BEFORE = re.compile(
     r"\b(?:let you know|tell you|update you|keep you (?:posted|updated|informed)|"
     r"see how (?:he|she|they|it) (?:is|are|goes)|call|ring|phone|contact you|message you|"
-    r"text you|get back to you|"
+    r"text you|get back to you|update|"
     r"since|was|were|about|we'll see(?! you)|see(?! you))(?: \w+){0,3} $|\babout $|\bnot $")
 _RETURN_BEFORE = re.compile(
     r"(?<![\w'])(?:back|return|returning|returns|be in|will be in|be back|come back|"
@@ -40,9 +40,11 @@ _NEGATED = re.compile(r"\b(?:won't|not|can't|isn't|unable to|no|neither|nor|aren
                       r"\w+) (?:[\w']+ ){0,5}$")
 # Parents learning English often put the day first: "Tomorrow she come", "Monday he is back".
 _RETURN_AFTER = re.compile(
-    r"^(?:, )?(?:(?:he|she|they|we|it|\w+) )?(?:will |should |is |are |'ll |can )?"
+    r"^(?:, )?(?:i think |i hope |hopefully |maybe )?(?:(?:he|she|they|we|it|\w+) )?"
+    r"(?:will |should |is |are |'ll |can )?"
     r"(?:maybe |hopefully |probably )?(?:come|comes|coming|be back|back|return|returns|"
-    r"be in|in school|hopefully|probably|resume|yes|better|be better|fine|be fine|ok|okay)\b"
+    r"be in|in school|hopefully|probably|resume|yes|better|be better|fine|be fine|ok|okay|"
+    r"be ok|be okay|be alright|be well)\b"
     # ...but "off on Tuesday, back on Wednesday": that "back" belongs to the next date.
     r"(?! (?:on|by|the|next|this|after|in|at)\b| \w+day\b)")
 # A full stop after "sorry" ends an apology ("won't be in, sorry. Back tomorrow"), so only a
@@ -51,12 +53,17 @@ _CORRECTION = re.compile(r"(?:\bsorry|\bi mean|\bi meant|\bno|\bor rather|\bactu
                          r"(?: ,)?(?: \w+)? $")
 # "off till Thursday" is a return; "no money till Friday" is not about school at all.
 _UNTIL_OFF = re.compile(r"\b(?:off|home|in|out|back|absent|come|coming|stay|stays|staying|"
-                        r"keep|keeping|kept|school)\b(?: [\w']+){0,4} $")
+                        r"keep|keeping|kept|school|see (?:her|him|them))\b(?: [\w']+){0,4} $")
 _STRONG_RETURN = re.compile(r"\b(?:back|return|returning)(?: [\w']+){0,4} $")
-_FOR_DURATION = re.compile(r"\b(?:for|off for|home for) (a|one|two|three|four|five|2|3|4|5) "
-                           r"(days?|weeks?)\b")
+_FOR_DURATION = re.compile(r"\b(?:for|off for|home for) (a couple of|a|one|two|three|four|five|"
+                           r"2|3|4|5) (days?|weeks?)\b")
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4,
-            "5": 5}
+            "5": 5, "a couple of": 2}
+# "off today and probably Monday too": a second day off, not the day back.
+_ALSO_OFF = re.compile(r"^(?:too|as well|also)\b")
+# "her tics have been really bad this week": how things have been, not days off.
+_PAST = re.compile(r"\b(?:been|was|were|had)(?: [\w']+){0,3} $")
+_TODAY = re.compile(r"^(?:today|tonight|this evening)$", re.IGNORECASE)
 _VAGUE_RANGE = re.compile(r"\bweek(?:end)?\b", re.IGNORECASE)
 _NOT_A_SCHOOL_DAY = re.compile(r"^(?:tonight|this evening|last night)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE)
@@ -99,13 +106,15 @@ def _role(norm: Normalised, mention: DateMention, today: date) -> str:
     if mention.end < today or _IGNORE_BEFORE.search(before) \
             or _NOT_A_SCHOOL_DAY.match(mention.text.strip()):
         return "ignore"
+    if _ALSO_OFF.match(_after(norm, mention.span[1])):
+        return "off" if _about_absence(norm, mention, before) else "ignore"
     cue = _RETURN_BEFORE.search(before) or _STRONG_RETURN.search(before)
     if (mention.cue == "until" and _UNTIL_OFF.search(before.split(" . ")[-1])) or (cue and (
             cue.group().startswith(("back", "return")) or not _NEGATED.search(before))):
         return "return"
     if _RETURN_AFTER.match(_after(norm, mention.span[1])) and not _NEGATED.search(before):
         return "return"
-    if not _about_absence(norm, mention, before):
+    if _PAST.search(before) or not _about_absence(norm, mention, before):
         return "ignore"  # "staying with us this week", "our flight back is on the 6th"
     return "off"
 
@@ -159,7 +168,11 @@ def plan_days(norm: Normalised, mentions: list[DateMention], now: datetime,
     try:
         first = _first_day(off, now, calendar, kind)
         # "the last day" of term runs to the holidays: the day back is the next term's first.
-        several = len(said_off) > 1 or any(m.is_range or "last day" in m.text.lower()
+        # "today" said in the holidays is not a day off school ("positive today, won't be
+        # in on Monday"): it does not make the absence several days long.
+        counted = [m for m in said_off if calendar.is_school_day(today)
+                   or not _TODAY.match(m.text.strip())]
+        several = len(counted) > 1 or any(m.is_range or "last day" in m.text.lower()
                                            for m in off)
         return_day, derived = _return_day(norm, off, back, first, calendar, kind, part,
                                           several)

@@ -313,7 +313,8 @@ def _text_of(norm: Normalised, group: _Group) -> str:
 
 def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
           strong_reason: bool, asks: bool, callback: bool) -> tuple[str, bool]:
-    absent = signals.ABSENT.search(text) is not None
+    text = OTHERS_IN.sub(" ", text)  # "the others are in" is not news of this child
+    absent = _absent(text)
     late = signals.LATE.search(text) is not None
     # "will be in at 9.20": arriving soon after the register opens is being late.
     arriving_late = not appointment and signals.ARRIVING_AT.search(text) is not None and any(
@@ -327,13 +328,34 @@ def _kind(text: str, appointment: bool, times: list[signals.ClockTime],
     if signals.PM_AWAY.search(text) and _afternoon(text, times):
         return "absence", True
     if (arriving_late and not absent) or (
-            late and not absent and not appointment and not signals.IN_AFTER.search(text)):
+            late and not absent and not appointment and not _in_after(text)):
         return "late", True
     if absent or late or signals.IN_AFTER.search(text):
         return "absence", absent
-    if (asks or signals.THANKS.search(text)) and not strong_reason:
+    if (asks or signals.THANKS.search(SIGN_OFF.sub("", text))) and not strong_reason:
         return "other", False  # a question or thanks that mentions an illness is not a report
     return "absence", False
+
+
+OTHERS_IN = re.compile(r"\b(?:the )?(?:others?|rest|other \w+|everyone else|(?:his|her|their) "
+                       r"(?:brother|sister|siblings?)) (?:is|are|will be|'s|'re) in\b[^.,]*")
+# "... Thank you", "Thanks x": a sign-off, not a message of thanks.
+SIGN_OFF = re.compile(r"(?:(?:many |thanks? ?(?:a lot|so much|very much)?|thank you(?: (?:so|very)"
+                      r" much)?|thankyou|cheers|thanks again)[ .,!x]*(?:\w+[ .!x]*)?)$")
+# Away only this morning: "keep him home this morning, I'll bring him in after lunch".
+MORNING_ONLY = re.compile(r"^ ?(?:this|for the|in the) morning\b")
+ARRIVAL_TIME = re.compile(r"\b(?:be )?in (?:by|about|around|at|for) \d")
+
+
+def _absent(text: str) -> bool:
+    """Absent for the day: an absence phrase that is not limited to this morning."""
+    return any(not MORNING_ONLY.match(text[m.end():m.end() + 20])
+               for m in signals.ABSENT.finditer(text))
+
+
+def _in_after(text: str) -> bool:
+    """In after something (an appointment), not only 'in by 9.15' said of a late arrival."""
+    return any(not ARRIVAL_TIME.match(m.group()) for m in signals.IN_AFTER.finditer(text))
 
 
 def _afternoon(text: str, times: list[signals.ClockTime]) -> bool:
@@ -347,13 +369,11 @@ def _part(kind: str, text: str, times: list[signals.ClockTime]) -> str | None:
         return None
     if kind == "late":
         return "am"
-    if signals.PM_AWAY.search(text) and _afternoon(text, times) \
-            and not signals.ABSENT.search(text):
+    if signals.PM_AWAY.search(text) and _afternoon(text, times) and not _absent(text):
         return "pm"
     if kind == "leave_request":
         return "full"
-    if (signals.IN_AFTER.search(text) or signals.LATE.search(text)) \
-            and not signals.ABSENT.search(text):
+    if (signals.IN_AFTER.search(text) or signals.LATE.search(text)) and not _absent(text):
         return "am"  # in after an appointment, or late because of one
     return "full"
 

@@ -23,6 +23,7 @@ class Hit:
     start: int  # offsets in the normalised text
     end: int
     exact: bool
+    after: bool = False  # medical care already had (recovering from it), not booked
 
 
 class PhraseSet:

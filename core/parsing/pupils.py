@@ -160,10 +160,16 @@ def group_words(text: str, count: int, *, named: bool = False) -> bool:
     """'both', 'the kids', 'all three': every linked child (when the number fits).
 
     A bare 'both' or 'neither' next to named children is about those children only."""
+    # "the kids' nan", "it's the kids nan": the writer, not the children.
+    text = re.sub(r"\b(?:the|my|our) (?:kids|children)'?s? (?:nan|nanny|nana|gran|grandma|"
+                  r"grandad|mum|dad|auntie|aunt|uncle|carer)\b", " ", text)
     if re.search(r"\b(?:the|my|our|all the|both the|none of the) (?:kids|children|boys|girls|"
-                 r"twins|little ones)\b(?!')|\b(?:all|none|neither) of (?:them|mine)\b|"
+                 r"twins|little ones)\b(?!')|\b(?:all|none) of (?:them|mine)\b|"
+                 r"\bthe whole lot\b|\b(?:all|none|each) of the (?:two|three|four|2|3|4)\b|"
                  r"\bthey both\b", text):
         return True
+    if re.search(r"\bneither of (?:them|mine)\b", text):
+        return count == 2  # "neither" is two children; of three, which two?
     numbers = {2: "two|2|both", 3: "three|3", 4: "four|4", 5: "five|5"}.get(count)
     if numbers is None:
         return False

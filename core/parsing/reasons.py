@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.parsing import vocab
 from core.parsing.phrases import Hit, PhraseSet
@@ -42,8 +42,10 @@ SOMEONE_ELSE = re.compile(
     r"(?:\b(?:i'm|i am|i was|i've been|i have been)(?: (?:really|very|so|quite|feeling|a bit|"
     r"not|too))* $|\b(?:i have|i've|i had|i've got|i have got)(?: (?:a|an|my|got|to go to|"
     r"the))* (?:\w+ )?$|\b(?:my|her|his|their|our|the) (?:\w+ )?" + _RELATIVE
-    + r" (?:is|has|was|had|got|been|isn't|'s (?:ill|poorly|sick|not|in|got|been|very|really|"
-    r"had))(?: [\w']+){0,4} $|\b(?:take|taking|bring|bringing) (?:my|her|his|their|our) "
+    + r"(?: (?:in|at|from) \w+)? (?:is|has|was|had|got|been|isn't|'s (?:ill|poorly|sick|not|in|"
+    r"got|been|very|really|had))(?: [\w']+){0,4} $|\b(?:the|my|our|her|his) " + _RELATIVE
+    + r"'s (?:got|been|had|ill|poorly|sick|not|very|really)(?: [\w']+){0,4} $|"
+    r"\b(?:take|taking|bring|bringing) (?:my|her|his|their|our) "
     r"(?:\w+ )?" + _RELATIVE + r" to(?: [\w']+){0,3} $)")
 NEW_SUBJECT = re.compile(r"\b(?:he|she|they|he's|she's|they're|his|her|their)\b")
 GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critical|critically|"
@@ -51,6 +53,16 @@ GRAVE = re.compile(r"\b(?:rushed|very ill|very sick|very poorly|seriously|critic
                    r"cancer|stroke)\b")
 ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "bank", "embassy",
              "consulate", "passport", "visa", "registry office"}
+# Booked care that takes the day whatever the child's health: an operation or a clinic day
+# is the appointment (M) even when the message names the condition ("grommets for his glue
+# ear", "her sickle cell clinic").
+RECOVERING = re.compile(r"\b(?:had (?:his|her|their|an?|the) (?:\w+ )?(?:op|operation|surgery|"
+                        r"\w+ out)|after (?:the|his|her|their) (?:op|operation|surgery)|"
+                        r"recovering)\b")
+BOOKED = frozenset({"operation", "surgery", "op", "eye op", "having an operation", "having an op",
+                    "grommets", "tonsils out", "procedure", "general anaesthetic", "day case",
+                    "day surgery", "clinic", "fracture clinic", "eye clinic", "allergy clinic",
+                    "mri", "scan", "ct scan", "ultrasound", "eeg", "ecg", "echocardiogram"})
 # The order in which a reason outranks another when a message gives several.
 PRECEDENCE = ("exceptional", "religious", "medical", "illness", "holiday", "other")
 
@@ -66,12 +78,15 @@ def reason_hits(text: str, times: list[ClockTime],
                 names: frozenset[str] = frozenset()) -> list[Hit]:
     """Every reason phrase in the text, each labelled with whose reason it is."""
     hits = REASONS.find(text, ignore=COMMON | names)
-    if not any(h.label == "medical" for h in hits) and times and MEDICAL_PLACE.search(text):
-        # "at the doctors at 10", "hospital at 2": a place with a time is an appointment.
-        place = MEDICAL_PLACE.search(text)
-        assert place is not None
+    place = MEDICAL_PLACE.search(text)
+    if not any(h.label == "medical" for h in hits) and place and any(
+            abs(t.start - place.start()) <= 40 for t in times):
+        # "at the doctors at 10", "hospital at 2": a place with a time is an appointment
+        # (the time must be the appointment's, not "a hypo at 3am").
         hits.append(Hit("medical", place.group(), place.start(), place.end(), True))
     hits = _spread_to_clause([_someone_else(text, h) for h in hits if h.label != "date"], text)
+    if RECOVERING.search(text):  # "had his op yesterday": home recovering is illness
+        hits = [replace(h, after=True) if h.label == "medical" else h for h in hits]
     if any(h.label == "medical" for h in hits):
         # "an appointment for his asthma", "an operation on her tonsils": the condition names
         # the appointment, not an illness
@@ -88,7 +103,8 @@ def choose_reason(hits: list[Hit], *, part_day: bool) -> ReasonFinding:
     if "medical" in labels and any(h.phrase in ELSEWHERE for h in hits) and all(
             h.phrase == "appointment" for h in hits if h.label == "medical"):
         labels.discard("medical")  # "an appointment at the council": not a medical one
-    if {"medical", "illness"} <= labels and not part_day:
+    booked = any(h.label == "medical" and h.phrase in BOOKED and not h.after for h in hits)
+    if {"medical", "illness"} <= labels and not part_day and not booked:
         labels.discard("medical")  # ill all day; the GP visit is part of the illness
     elif {"medical", "illness"} <= labels:
         labels.discard("illness")
@@ -106,9 +122,15 @@ def _someone_else(text: str, hit: Hit) -> Hit:
         return hit
     clause = re.split(r" [.,] ", text[max(0, hit.start - 80):hit.start])[-1]
     myself = re.match(r" (?:\w+ )?myself\b", text[hit.end:hit.end + 20])
-    if not (SOMEONE_ELSE.search(clause) or myself):
+    found = SOMEONE_ELSE.search(clause)
+    if not (found or myself):
         return hit
-    label = "exceptional" if GRAVE.search(text) else "other"
+    # A parent too ill to do the school run is the family's reason (other); grave news of
+    # anyone (intensive care, a stroke) is exceptional.
+    sender = bool(myself) or (found is not None and found.group().startswith("i"))
+    grave = GRAVE.search(text)
+    serious = grave is not None and not (sender and grave.group().startswith("very "))
+    label = "exceptional" if serious else "other"
     return Hit(label, hit.phrase, hit.start, hit.end, hit.exact)
 
 

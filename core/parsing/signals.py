@@ -24,7 +24,8 @@ ABSENT = re.compile(
     r"isn't (?:coming|in|going|up to)|"
     r"aren't (?:coming|in|going)|won't (?:come(?! back)|make it|attend|go)|"
     r"can't (?:come|make it|go|attend|get " + _OBJ + r" in)|not make it|not going to make it|"
-    r"off (?:school|sick|today|"
+    r"(?<!closed )(?<!cut )(?<!turned )(?<!switched )(?<!dropped )(?<!drop )(?<!shut )"
+    r"(?<!fell )(?<!came )(?<!come )(?<!falling )off (?:school|sick|today|"
     r"tomorrow|for|until|the rest|this(?! morning)|all|on|from|monday|tuesday|wednesday|"
     r"thursday|friday|with)|(?:be|is|are|'s|he's|she's) off(?! this morning)|"
     r"stay(?:ing|s)? (?:at )?home|"
@@ -39,6 +40,12 @@ ABSENT = re.compile(
     r"have (?:the|a) day|out of school|not at school|take " + _OBJ + r" out|taking " + _OBJ
     + r" out|neither will be|none of them will|not up to|signed " + _OBJ + r" off|"
     r"signed off|she stay|he stay|stays home|not coming|"
+    r"(?:is|'s|he's|she's|are|they're) (?:at )?home with (?:me|us|mum|dad|nan|nanna|grandma|"
+    r"grandad|his|her|their)|(?:rest|resting) at home|"
+    r"(?:don't|do not|dont) think (?:she|he|they|\w+) (?:can|will|should|could) (?:go|come|"
+    r"make it|be in|attend|manage)|(?:not|won't be|will not be|am not) sending " + _OBJ
+    + r" (?:in|to school)|(?<!marked )(?<!as )\babsent (?:today|tomorrow|this|on|all)|"
+    r"\bno (?:come|coming|go|going) (?:to )?(?:school|today|tomorrow)|"
     r"(?:won't|not) be back(?! (?:in )?(?:this (?:afternoon|aft|pm)|after|for the afternoon|"
     r"today)))")
 LATE = re.compile(
@@ -48,7 +55,8 @@ LATE = re.compile(
     r"(?:drive|driving|bring|bringing|walk|walking|taking) " + _OBJ + r" (?:in |to school )?now|"
     r"be in in|there in \d+|(?:be|'ll be|will be|arrive|arriving|get there|be there) in \d+ "
     r"(?:minutes|mins)|coming now|leaving now|"
-    r"be there (?:asap|soon|shortly)|asap|\d+ (?:minutes|mins)$)\b")
+    r"be there (?:asap|soon|shortly)|asap|\d+ (?:minutes|mins)$|stuck (?:in|on) (?:traffic|"
+    r"the )|(?:be|get) there as soon as|going to be late)\b")
 PRESENT = re.compile(
     r"(?:\b(?:is|are|'s|he's|she's|they're|was|were) in(?: school| class)?(?: today| now| "
     r"already)?(?= [.,?]|$)|\bis in school\b|\bin school today\b|\bwill be in today\b|"
@@ -68,7 +76,10 @@ REQUEST = re.compile(
     r"(?:\w+ ){1,3}?(?:to )?(?:miss|missed|have|had|take|took|leave|left|finish|finished|"
     r"be off|was off|is off|stay off|stayed off|go early|went early)\b|"
     r"(?:can|could|may) (?:i|we) ask (?:for|if)|have .{0,30} off please|apply for|"
-    r"application for|ask for leave)\b")
+    r"application for|ask for leave|"
+    r"would like (?:\w+ (?:and \w+ )?)?to (?:stay (?:home|off)|have (?:the|a|\w+day)|miss|"
+    r"be excused|take)|(?:would|could|can|will) \w+(?: and \w+)? be able to (?:have|take|miss|"
+    r"leave|be off|go))\b")
 IN_AFTER = re.compile(
     r"\b(?:in after|come after|come to school after|bring " + _OBJ + r" (?:in |straight in |"
     r"to school )?after|drop " + _OBJ + r" (?:in |off )?(?:straight )?after|"
@@ -77,12 +88,17 @@ IN_AFTER = re.compile(
     r"then (?:i'll |we'll |i will )?(?:bring|drop|take)|come in after|in for \d+|"
     r"after (?:he|she|they) (?:come|comes|will come|can come)|(?:in )?straight after(?! school)|"
     r"comes? to school after|for the afternoon|"
-    r"after (?:the|his|her|their) appointment|will come after|come back to school|"
+    r"after (?:the|his|her|their) appointment|will come after|"
+    r"come back to school(?! on| next| after (?:the )?(?:holiday|half|christmas|easter)| in )|"
     r"come to school around|come to school at|then school|"
     r"bring " + _OBJ + r" (?:in|to school) (?:at|by|around|for|about)|"
     r"bring " + _OBJ + r" to school|drop " + _OBJ + r" back|back for lunch|"
-    r"back after lunch|off this morning|miss(?:ing)? this morning)\b")
-LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|sent home|send " + _OBJ
+    r"back after lunch|off this morning|miss(?:ing)? this morning|"
+    r"(?:will|'ll|i'll) come (?:in |to school )?(?:at|about|around|by) \d+|"
+    r"drop " + _OBJ + r" (?:at|to|off at) (?:the )?(?:office|reception|school)|"
+    r"straight to school|(?:home|off) this morning)\b")
+LEAVING_NOW = re.compile(r"\b(?:on my way to (?:get|collect|pick)|come now to (?:take|get|"
+                         r"collect|pick)|sent home|send " + _OBJ
                          + r" home|come and get|collect(?:ing)? " + _OBJ + r" now|"
                          r"pick(?:ing)? " + _OBJ + r" up now|there in \d+ (?:mins|minutes) to "
                          r"(?:get|collect|pick))\b")
@@ -92,7 +108,8 @@ TRAVEL = re.compile(r"\b(?:leave|leaving|travel|travelling|traveling|fly|flying|
 AFTER_SCHOOL = re.compile(r"\b(?:after school|club|tonight|this evening)\b")
 # Not a report at all: a question about the register, a complaint, a correction.
 ABOUT_THE_REGISTER = re.compile(r"\b(?:marked (?:as )?(?:absent|late)|why (?:has|was|is|have|"
-                                r"did)|please correct|wrongly)\b")
+                                r"did)|please correct|wrongly|late mark|attendance is|"
+                                r"attendance (?:letter|figure|percentage)|allowed back)\b")
 PM_AWAY = re.compile(
     r"\b(?:collect(?:ing|ed)?|pick(?:ing)? " + _OBJ + r" up|picking up|picked up|pick up|"
     r"leave (?:school )?(?:at|early)|leaving (?:school )?(?:at|early)|"
@@ -103,7 +120,10 @@ PM_AWAY = re.compile(
     r"take " + _OBJ + r" (?:from|out of) school|taking " + _OBJ + r" (?:from|out of) school|"
     r"pick(?:ing)? " + _OBJ + r" (?:at|from)|(?:won't|will not|not) (?:return|come back) "
     r"(?:today|this afternoon|after)|(?:be|wait|be ready) at (?:the )?(?:office|reception)|"
-    r"to (?:get|collect|pick up) " + _OBJ + r"|finish(?:ed|ing|es)? (?:at|early))\b")
+    r"to (?:get|collect|pick up) " + _OBJ + r"|finish(?:ed|ing|es)? (?:at|early)|"
+    r"(?:get|getting|take|taking|fetch|fetching) " + _OBJ + r" (?:at|out at|from school at)|"
+    r"(?:sent|send) to (?:the )?(?:office|reception)|(?:ready|waiting|wait) (?:in|at) (?:the )?"
+    r"(?:office|reception)|take " + _OBJ + r" home|come now to (?:take|get|collect|pick))\b")
 AFTERNOON = re.compile(r"\b(?:lunch|afternoon|this pm|this aft)\b")
 JUST_THE_DAY = re.compile(
     r"\b(?:just|only) (?:for )?(?:today|tomorrow|the day|the one day|one day|that day|"

@@ -36,6 +36,7 @@ TEXT_SPEAK = {
     "bday": "birthday", "b'day": "birthday", "lunchtime": "lunch", "til": "until",
     "till": "until", "'til": "until", "thru": "through", "n": "and", "nd": "and",
     "abit": "a bit", "alot": "a lot", "wiv": "with", "wif": "with", "ok": "okay",
+    "l8": "late", "l8r": "later", "gr8": "great",
 }
 
 

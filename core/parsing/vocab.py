@@ -40,7 +40,7 @@ ILLNESS = [
     "cold",
     "can barely move", "can't walk", "his back", "her back", "pulled a muscle", "feeling better",
     "a lot better", "much better",
-    "had a fit", "a fit", "fits", "had his op", "had her op", "had an operation",
+    "had a fit", "having fits", "had his op", "had her op", "had an operation",
     "had his operation", "had her operation", "after his op", "after her op",
     "after the operation", "recovering from",
     # Conditions and symptoms by name, from the common childhood illnesses list a school
@@ -72,6 +72,9 @@ ILLNESS = [
     "dermatitis", "psoriasis", "crohn's", "colitis", "ibs", "reflux", "ear infections",
     "chest infections", "virus going round", "bug going round", "what's going round",
     "poorly again", "ill again", "sick again", "mental health day",
+    "wasn't well", "isn't well", "not been well", "hasn't been well", "wasn't feeling well",
+    "bad belly", "with his ear", "with her ear", "ear pain", "cried all night",
+    "crying all night", "cry all night",
 ]
 
 # Appointments: code M. "doctor", "GP" and "hospital" alone are not appointments ("GP says keep
@@ -108,7 +111,7 @@ RELIGIOUS = [
     "religious festival", "holy day", "ash wednesday", "shavuot", "purim", "chhath", "bandi chhor",
     "ramadan",
     "orthodox", "orthodox christmas", "orthodox easter", "church", "mosque", "gurdwara", "temple",
-    "synagogue", "mandir", "genna", "lent", "hajj", "umrah",
+    "synagogue", "mandir", "genna", "lent",
     "dashain", "tika", "tihar", "bhai tika", "onam", "pongal", "thai pongal", "lohri",
     "raksha bandhan", "makar sankranti", "ganesh chaturthi", "dussehra", "vesak", "wesak",
     "timket", "meskel", "ridvan", "bar mitzvah", "bat mitzvah", "first communion", "confirmation",
@@ -138,7 +141,7 @@ HOLIDAY = [
     "for half term", "for the holidays", "for christmas", "for easter", "holiday to",
     "disneyland paris",
     "ferry", "for the summer", "summer holidays", "staycation", "getaway", "long weekend",
-    "weekend away",
+    "weekend away", "umrah", "hajj", "pilgrimage",
     "visit the family", "visiting the family", "drive to", "driving to",
 ]
 
@@ -149,7 +152,8 @@ EXCEPTIONAL = [
     "family emergency", "rushed into hospital", "rushed to hospital", "very ill", "seriously ill",
     "intensive care", "critically ill", "dying",
     "getting married", "married", "marriage",
-    "refuge", "fled", "fleeing", "domestic abuse", "domestic violence",
+    "refuge", "fled", "fleeing", "domestic abuse", "domestic violence", "hit me",
+    "police came", "police were called", "called the police",
 ]
 
 LATE = [
@@ -182,6 +186,10 @@ OTHER = [
     "graduation", "ceremony", "parade", "homecoming", "celebration",
     "graduates", "graduating", "airport", "arriving from", "embassy", "consulate",
     "registry office",
+    "nits", "head lice", "lice", "family lunch", "family party", "turns 80", "turns 70",
+    "turns 60", "80th", "70th", "60th", "90th", "money for", "the money", "afford",
+    "new house", "move to", "moving to", "the keys", "football", "trial for", "trials",
+    "shoes fell apart", "nothing that fits", "nothing else that fits",
 ]
 
 CALLBACK = [

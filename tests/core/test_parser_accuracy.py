@@ -19,6 +19,7 @@ DEV = SHARED / "data" / "absence_messages_dev.jsonl"
 OWN = REPO / "tests" / "data" / "messages_own.jsonl"
 OWN_2 = REPO / "tests" / "data" / "messages_own_2.jsonl"
 OWN_3 = REPO / "tests" / "data" / "messages_own_3.jsonl"
+OWN_4 = REPO / "tests" / "data" / "messages_own_4.jsonl"
 HOLDOUT = REPO / "tests" / "data" / "messages_holdout.jsonl"
 OAKFIELD = REPO / "examples" / "calendars" / "oakfield-2026-27.toml"
 
@@ -36,9 +37,11 @@ def test_the_dev_corpus_meets_the_targets() -> None:
            "return": 0.965, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.985}),
     (OWN_2, {"kind": 0.985, "pupils": 0.99, "reason": 0.98, "code": 0.98, "first_day": 0.965,
              "return": 0.975, "part": 0.985, "ask": 0.98, "whole_case": 0.95, "flags": 0.975}),
-    (OWN_3, {"kind": 0.975, "pupils": 0.98, "reason": 0.96, "code": 0.96, "first_day": 0.97,
-             "return": 0.95, "part": 0.96, "ask": 0.96, "whole_case": 0.91, "flags": 0.98}),
-], ids=["own", "own_2", "own_3"])
+    (OWN_3, {"kind": 0.98, "pupils": 0.98, "reason": 0.97, "code": 0.965, "first_day": 0.98,
+             "return": 0.96, "part": 0.965, "ask": 0.97, "whole_case": 0.93, "flags": 0.98}),
+    (OWN_4, {"kind": 0.98, "pupils": 0.99, "reason": 0.97, "code": 0.965, "first_day": 0.965,
+             "return": 0.97, "part": 0.965, "ask": 0.965, "whole_case": 0.94, "flags": 0.97}),
+], ids=["own", "own_2", "own_3", "own_4"])
 def test_our_tuning_corpora_stay_at_their_measured_accuracy(corpus: Path,
                                                             floors: dict[str, float]) -> None:
     # Measured figures less about a point, so a change that makes reading worse fails here.
@@ -59,6 +62,6 @@ def test_the_held_out_corpus_stays_at_its_measured_accuracy() -> None:
     assert summary["whole_case"] >= HOLDOUT_FLOORS["whole_case"]
 
 
-HOLDOUT_FLOORS = {"kind": 0.955, "pupils": 0.975, "reason": 0.92, "code": 0.92,
-                  "first_day": 0.96, "return": 0.97, "part": 0.93, "ask": 0.925,
-                  "whole_case": 0.85}
+HOLDOUT_FLOORS = {"kind": 0.97, "pupils": 0.97, "reason": 0.955, "code": 0.955,
+                  "first_day": 0.975, "return": 0.98, "part": 0.95, "ask": 0.95,
+                  "whole_case": 0.895}

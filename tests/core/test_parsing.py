@@ -61,6 +61,29 @@ def test_several_children_and_no_name_asks_which(calendar: SchoolCalendar) -> No
 
 def test_all_three_means_every_child(calendar: SchoolCalendar) -> None:
     assert len(read("all three have the vomiting bug", THREE, calendar)["pupils"]) == 3
+    assert len(read("none of the three are coming in, bug", THREE, calendar)["pupils"]) == 3
+    # "neither" of three: which two? ask.
+    assert read("Neither of them will be in, sick bug", THREE, calendar)["pupils"] == []
+    # the writer, not the children
+    assert read("hi its the kids nan, teddy has a bad belly", THREE, calendar)["pupils"] == [
+        "Teddy Platt"]
+
+
+@pytest.mark.parametrize("text, now, first, back", [
+    ("can he have leave 17 and 18 December?", datetime(2026, 11, 27, 18, 0), "2026-12-17",
+     "2027-01-05"),  # the last two days of term: back when the next term starts
+    ("poorly, off today and probably monday too", datetime(2027, 1, 29, 7, 30),
+     "2027-01-29", "2027-02-02"),
+    ("concussion, he'll be off for a couple of days", datetime(2027, 3, 8, 8, 30),
+     "2027-03-08", "2027-03-10"),
+    ("Oskar is ill, fever. Today stay at home. Monday I think he come",
+     datetime(2026, 11, 6, 7, 55), "2026-11-06", "2026-11-09"),
+])
+def test_lists_of_days_seconds_days_off_and_durations(calendar: SchoolCalendar, text: str,
+                                                     now: datetime, first: str,
+                                                     back: str) -> None:
+    result = read(text, HARRISON, calendar, now)
+    assert (result["first_day"], result["return"]) == (first, back)
 
 
 @pytest.mark.parametrize("text, reason, code", [
@@ -77,6 +100,11 @@ def test_all_three_means_every_child(calendar: SchoolCalendar) -> None:
     ("car has broken down, can't get him in today", "other", "O"),
     ("Harrison won't be in today", None, "N"),
     ("harrison has come up in hives, keeping him off", "illness", "I"),
+    ("He's having grommets put in today for his glue ear", "medical", "M"),  # booked care
+    ("had his op yesterday, home recovering for the week", "illness", "I"),
+    ("I am very sick with fever and can't walk him to school", "other", "O"),  # the parent
+    ("the baby's got a temperature so I can't get him in today", "other", "O"),
+    ("shoes fell apart and nothing else that fits, not in today", "other", "O"),
     ("he's got glue ear and a water infection, not in today", "illness", "I"),
     ("still not 100% after the bug so keeping him home", "illness", "I"),
     ("Harrison has an operation on his tonsils today so won't be in", "medical", "M"),
@@ -100,6 +128,16 @@ def test_the_reason_and_the_code_it_suggests(calendar: SchoolCalendar, text: str
     ("What time does school finish on Friday?", "other", None),
     ("Thank you for the phone call", "other", None),
     ("Harrison is in school, I dropped him at the gate??", "other", None),
+    ("I'm getting him at half 1 today, hearing test at 2.15", "absence", "pm"),
+    ("please have him ready in reception at 1:15, ENT at 2", "absence", "pm"),
+    ("Harrison will come at 11, he has speech therapy at 9.30. Thank you", "absence", "am"),
+    ("keep him home this morning, I'll bring him in after lunch", "absence", "am"),
+    ("Running behind, lost his shoe! In by 9.15", "late", "am"),
+    ("we're stuck on the bypass, be there as soon as we can", "late", "am"),
+    ("Harrison is not well, cold and fever. Back Monday. Thank you", "absence", "full"),
+    ("Not sending him in tomorrow, earache all night", "absence", "full"),
+    ("would Harrison be able to have Friday 9th July off for a wedding?", "leave_request",
+     "full"),
 ])
 def test_the_kind_of_message_and_the_part_of_the_day(calendar: SchoolCalendar, text: str,
                                                      kind: str, part: str | None) -> None:
