@@ -27,7 +27,15 @@ from core.conversation_models import (
     MessageStatus,
     ReportStatus,
 )
-from core.models import ChannelKind, Contact, Pupil, PupilContact, School, SchoolChannel
+from core.models import (
+    ChannelKind,
+    Contact,
+    Pupil,
+    PupilContact,
+    School,
+    SchoolChannel,
+    StaffUser,
+)
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 5000  # characters of a message kept; longer bodies are cut and marked
@@ -195,3 +203,37 @@ def withdraw(session: Session, report_id: int, now: datetime) -> None:
         row.status = ReportStatus.withdrawn.value
         row.updated_at = now
         session.add(row)
+
+
+def staff_reply(session: Session, conversation: Conversation, staff: StaffUser, text: str,
+                now: datetime) -> Message:
+    """A member of staff writes to the parent: the bot stops replying in this thread until
+    staff hand it back."""
+    if conversation.school_id != staff.school_id:
+        raise PermissionError("staff can only write in their own school's conversations")
+    message = queue_reply(session, conversation, text[:MAX_BODY], now=now, author="staff")
+    conversation.bot_paused = True
+    conversation.flow, conversation.flow_state = None, "{}"
+    set_status(conversation, ConversationStatus.waiting_parent, now)
+    session.add(conversation)
+    return message
+
+
+def hand_back(session: Session, conversation: Conversation, now: datetime) -> None:
+    """Staff are done: the bot answers this thread again."""
+    conversation.bot_paused = False
+    set_status(conversation, ConversationStatus.resolved, now)
+    session.add(conversation)
+
+
+def link_sender(session: Session, conversation: Conversation, contact: Contact,
+                now: datetime) -> None:
+    """Staff say who an unknown sender is; a Telegram account is remembered on the contact."""
+    if contact.school_id != conversation.school_id:
+        raise PermissionError("a conversation can only be linked to its own school's contact")
+    conversation.contact_id = contact.id
+    if conversation.channel == ChannelKind.telegram.value:
+        contact.telegram_chat_id = int(conversation.address)
+        session.add(contact)
+    set_status(conversation, ConversationStatus.open, now)
+    session.add(conversation)

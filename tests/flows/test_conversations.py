@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import Session, select
 
 from core.clock import FixedClock
-from core.models import Pupil, School
+from core.conversations import hand_back, link_sender, staff_reply
+from core.models import Contact, Pupil, School, StaffUser
 from tests.flows.harness import BotHarness
 
 SARAH = "+447700900001"
@@ -236,3 +237,39 @@ def test_one_number_flooding_the_school_is_kept_for_staff_without_replies(
     assert len(bot.replies(SARAH)) <= 13
     assert bot.messages(SARAH)[-1].status == "for_staff"
     assert len([m for m in bot.messages(SARAH) if m.direction == "incoming"]) == 15
+
+
+def staff_member(bot: BotHarness) -> StaffUser:
+    staff = StaffUser(school_id=bot.school.id, name="Jo Office", email="office@example.org",
+                      role="office", created_at=bot.clock())
+    bot.session.add(staff)
+    bot.session.commit()
+    return staff
+
+
+def test_when_staff_reply_the_bot_stops_until_they_hand_back(bot: BotHarness) -> None:
+    bot.say(SARAH, "Jack has a temp, back tomorrow")
+    bot.replies(SARAH)
+    thread = bot.conversation(SARAH)
+    staff_reply(bot.session, thread, staff_member(bot), "Hope he feels better soon!",
+                bot.clock())
+    bot.session.commit()
+    assert bot.replies(SARAH) == ["Hope he feels better soon!"]
+    bot.say(SARAH, "thank you, and Amelia is off too")
+    assert bot.replies(SARAH) == []  # staff are talking to her now
+    assert bot.messages(SARAH)[-1].status == "for_staff"
+    hand_back(bot.session, bot.conversation(SARAH), bot.clock())
+    bot.session.commit()
+    bot.say(SARAH, "Amelia has a temp too, back tomorrow")
+    assert bot.replies(SARAH)[0].startswith("Thanks. Amelia Smith is recorded as absent")
+
+
+def test_staff_link_an_unknown_number_and_the_bot_then_knows_the_children(
+        bot: BotHarness) -> None:
+    bot.say(STRANGER, "Jack won't be in today he's ill")
+    bot.replies(STRANGER)
+    sarah = bot.session.exec(select(Contact).where(Contact.name == "Sarah Smith")).one()
+    link_sender(bot.session, bot.conversation(STRANGER), sarah, bot.clock())
+    bot.session.commit()
+    bot.say(STRANGER, "Jack won't be in today he's ill, back tomorrow")
+    assert bot.replies(STRANGER)[0].startswith("Thanks. Jack Smith is recorded as absent")
