@@ -7,24 +7,39 @@ from pathlib import Path
 
 import pytest
 
-from core.messages import render, template_names
+from core.messages import LANGUAGES, render, template_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = {
     "school": "Oakfield Primary", "office_phone": "01632 960000", "leave_process": "Ask us.",
     "names": "Amelia Smith", "plural": False,
     "reports": [{"names": "Amelia Smith", "plural": False, "kind": "absence", "part": "full",
-                 "day_word": "today", "day": "Mon 23 Nov", "reason": "illness",
-                 "return_day": "Wed 25 Nov"}],
+                 "day_word": "today", "day": "2026-11-23", "reason": "illness",
+                 "return_day": "2026-11-25"}],
     "withdrawn": True,
 }
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", template_names())
-def test_every_message_template_renders_with_its_facts(name: str) -> None:
+def test_every_message_template_renders_with_its_facts(name: str, language: str) -> None:
     context = SAMPLE | ({"names": ["Amelia Smith", "Jack Smith"]} if name == "ask_pupil" else {})
-    text = render(name, **context)
-    assert text and "{" not in text and len(text) <= 640  # at most four SMS segments
+    text = render(name, language, **context)
+    assert text and "{" not in text and ".." not in text
+    assert len(text) <= 640  # at most ten SMS segments of the 67-character Unicode kind
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_a_translation_names_the_same_facts_as_the_english(language: str) -> None:
+    for name in template_names():
+        english = render(name, "en", **SAMPLE | {"names": ["Amelia Smith", "Jack Smith"]}
+                         if name == "ask_pupil" else SAMPLE)
+        translated = render(name, language, **SAMPLE | {"names": ["Amelia Smith",
+                                                                  "Jack Smith"]}
+                            if name == "ask_pupil" else SAMPLE)
+        for fact in ("Amelia Smith", "Oakfield Primary", "STOP", "START", "CHANGE", "CANCEL",
+                     "23", "25"):
+            assert (fact in english) == (fact in translated), (name, fact)
 
 
 def test_every_template_the_code_names_exists() -> None:

@@ -26,12 +26,12 @@ from typing import Any
 from core.calendar import SchoolCalendar
 from core.codes import REASON_CODES
 from core.dates import find_dates
-from core.messages import names_list, short_date
+from core.messages import names_list
 from core.parsing.message import ParsedReport, parse_message
 from core.parsing.pupils import Child, find_mentions, group_words
 from core.parsing.reasons import choose_reason, reason_hits
 from core.parsing.signals import clock_times
-from core.parsing.text import normalise
+from core.parsing.text import fold, normalise
 
 SLOTS = ("pupil", "reason", "symptoms", "return")
 MAX_MISSES = 2  # answers we could not read before a person takes over
@@ -39,6 +39,18 @@ VAGUE_ILLNESS = re.compile(r"^(?:ill|unwell|poorly|sick|not well|not feeling wel
                            r"under the weather)$")
 DONT_KNOW = re.compile(r"\b(?:don'?t know|dont know|dunno|not sure|no idea|unsure|dk|"
                        r"will let you know|let you know|not yet|depends|rather not say)\b")
+# Short answers to our translated questions (Polish, Romanian), read as their English words;
+# accents are folded first ("środę" is "srode").
+ANSWER_WORDS = {
+    "poniedzialek": "monday", "wtorek": "tuesday", "sroda": "wednesday", "srode": "wednesday",
+    "czwartek": "thursday", "piatek": "friday", "jutro": "tomorrow", "pojutrze": "in 2 days",
+    "wszystkie": "all", "wszyscy": "all", "oboje": "both", "obie": "both", "obaj": "both",
+    "nie wiem": "don't know", "luni": "monday", "marti": "tuesday", "miercuri": "wednesday",
+    "joi": "thursday", "vineri": "friday", "maine": "tomorrow", "toti": "all", "toate": "all",
+    "amandoi": "both", "amandoua": "both", "nu stiu": "don't know",
+}
+_ANSWER_WORD = re.compile(r"\b(?:" + "|".join(sorted(ANSWER_WORDS, key=len, reverse=True))
+                          + r")\b")
 CORRECTION = re.compile(r"^(?:no|nope|sorry|actually|wrong|change|not|i meant|i mean|oops|"
                         r"correction)\b")
 
@@ -196,8 +208,7 @@ def _line(draft: dict[str, Any], ctx: FlowContext) -> dict[str, Any]:
     back = draft["return_day"]
     return {"names": _names(draft, ctx), "plural": len(draft["pupils"]) > 1,
             "kind": draft["kind"], "part": draft["part"], "reason": draft["reason"],
-            "day": short_date(first), "day_word": word,
-            "return_day": short_date(date.fromisoformat(back)) if back else None}
+            "day": first.isoformat(), "day_word": word, "return_day": back}
 
 
 def _names(draft: dict[str, Any], ctx: FlowContext) -> str:
@@ -217,6 +228,7 @@ def _flag_reason(flags: tuple[str, ...]) -> str | None:
 
 def _answer(slot: str, draft: dict[str, Any], text: str, ctx: FlowContext) -> bool:
     """Fill `slot` (and anything else the answer happens to say); False if it says nothing."""
+    text = _ANSWER_WORD.sub(lambda m: ANSWER_WORDS[m.group()], fold(text))
     if slot == "pupil":
         pupils = _pupils_in(text, ctx)
         if not pupils:

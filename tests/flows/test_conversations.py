@@ -273,3 +273,16 @@ def test_staff_link_an_unknown_number_and_the_bot_then_knows_the_children(
     bot.session.commit()
     bot.say(STRANGER, "Jack won't be in today he's ill, back tomorrow")
     assert bot.replies(STRANGER)[0].startswith("Thanks. Jack Smith is recorded as absent")
+
+
+ELENA = "+40712345678"  # Stefan Radu's mother; her language is Romanian on the roster
+
+
+def test_a_parent_whose_language_is_romanian_is_answered_in_romanian(bot: BotHarness) -> None:
+    bot.say(ELENA, "Stefan is sick today, he have fever")
+    assert bot.replies(ELENA) == ['Când se întoarce Stefan Radu la școală? Vă rugăm să scrieți '
+                                  'o zi, de exemplu "joi", sau "nu știu".']
+    bot.say(ELENA, "joi")
+    assert bot.replies(ELENA) == ["Vă mulțumim. Stefan Radu: absență azi (luni 23 noiembrie), "
+                                  "motiv: boală, se întoarce joi 26 noiembrie. Dacă ceva nu "
+                                  "este corect, răspundeți CHANGE."]
