@@ -81,6 +81,9 @@ class FakeServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, each answer waits ~40 ms for
+    # the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()
