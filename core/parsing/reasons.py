@@ -59,6 +59,8 @@ ELSEWHERE = {"council", "housing", "solicitor", "jobcentre", "home office", "ban
 RECOVERING = re.compile(r"\b(?:had (?:his|her|their|an?|the) (?:\w+ )?(?:op|operation|surgery|"
                         r"\w+ out)|after (?:the|his|her|their) (?:op|operation|surgery)|"
                         r"recovering)\b")
+WALK_IN = re.compile(r"\b(?:walk in|walk-in|urgent care|urgent treatment|out of hours|a&e)\b")
+PAST_CARE = re.compile(r"\b(?:yesterday|last night|over the weekend|at the weekend)\b")
 BOOKED = frozenset({"operation", "surgery", "op", "eye op", "having an operation", "having an op",
                     "grommets", "tonsils out", "procedure", "general anaesthetic", "day case",
                     "day surgery", "clinic", "fracture clinic", "eye clinic", "allergy clinic",
@@ -87,6 +89,11 @@ def reason_hits(text: str, times: list[ClockTime],
     hits = _spread_to_clause([_someone_else(text, h) for h in hits if h.label != "date"], text)
     if RECOVERING.search(text):  # "had his op yesterday": home recovering is illness
         hits = [replace(h, after=True) if h.label == "medical" else h for h in hits]
+    # "confirmed it yesterday at the walk in clinic": care already had, not booked for today
+    hits = [replace(h, after=True) if h.label == "medical" and (
+        WALK_IN.search(text[max(0, h.start - 16):h.start])
+        or PAST_CARE.search(text[h.end:h.end + 25])
+        or PAST_CARE.search(text[max(0, h.start - 30):h.start])) else h for h in hits]
     if any(h.label == "medical" for h in hits):
         # "an appointment for his asthma", "an operation on her tonsils": the condition names
         # the appointment, not an illness

@@ -40,7 +40,7 @@ def test_the_dev_corpus_meets_the_targets() -> None:
     (OWN_3, {"kind": 0.98, "pupils": 0.98, "reason": 0.97, "code": 0.965, "first_day": 0.98,
              "return": 0.96, "part": 0.965, "ask": 0.97, "whole_case": 0.93, "flags": 0.98}),
     (OWN_4, {"kind": 0.98, "pupils": 0.99, "reason": 0.97, "code": 0.965, "first_day": 0.965,
-             "return": 0.97, "part": 0.965, "ask": 0.965, "whole_case": 0.94, "flags": 0.97}),
+             "return": 0.97, "part": 0.965, "ask": 0.965, "whole_case": 0.95, "flags": 0.97}),
 ], ids=["own", "own_2", "own_3", "own_4"])
 def test_our_tuning_corpora_stay_at_their_measured_accuracy(corpus: Path,
                                                             floors: dict[str, float]) -> None:

@@ -102,6 +102,7 @@ def test_lists_of_days_seconds_days_off_and_durations(calendar: SchoolCalendar, 
     ("harrison has come up in hives, keeping him off", "illness", "I"),
     ("He's having grommets put in today for his glue ear", "medical", "M"),  # booked care
     ("had his op yesterday, home recovering for the week", "illness", "I"),
+    ("strep A, confirmed yesterday at the walk in clinic, keeping him off", "illness", "I"),
     ("I am very sick with fever and can't walk him to school", "other", "O"),  # the parent
     ("the baby's got a temperature so I can't get him in today", "other", "O"),
     ("shoes fell apart and nothing else that fits, not in today", "other", "O"),
