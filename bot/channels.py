@@ -7,6 +7,9 @@ accepts an unverified request (fail closed).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -22,14 +25,17 @@ def add_channel(app: FastAPI, channel: str, settings: Settings) -> None:
         app.include_router(simulator.router())
         app.state.senders["simulator"] = SimulatorSender()
         return
-    if channel not in ("sms", "whatsapp"):
+    if channel not in ("sms", "whatsapp", "telegram"):
         logger.warning("channel %s is not available in this build; it stays off", channel)
         return
     missing = settings.missing_for(channel)
     if missing:
         logger.warning("channel %s stays off: %s not set", channel, ", ".join(missing))
         return
-    _add_twilio(app, channel, settings)
+    if channel == "telegram":
+        _add_telegram(app, settings)
+    else:
+        _add_twilio(app, channel, settings)
 
 
 def _add_twilio(app: FastAPI, channel: str, settings: Settings) -> None:
@@ -46,3 +52,29 @@ def _add_twilio(app: FastAPI, channel: str, settings: Settings) -> None:
     if channel == "whatsapp" and not settings.twilio_whatsapp_template_sid:
         logger.warning("whatsapp: ROLLCALL_TWILIO_WHATSAPP_TEMPLATE_SID not set; messages "
                        "outside the 24-hour window will fail and go to staff")
+
+
+def _add_telegram(app: FastAPI, settings: Settings) -> None:
+    from bot.handlers import telegram
+    from bot.senders.telegram import TelegramSender, make_bot
+
+    bot = make_bot(settings)
+    sender = TelegramSender(bot)
+    app.include_router(telegram.router(settings, bot))
+    app.state.senders["telegram"] = sender
+    _on_shutdown(app, sender.close)
+
+
+def _on_shutdown(app: FastAPI, close: Callable[[], Awaitable[None]]) -> None:
+    """Run `close` after the app's own lifespan ends (the outbox has stopped by then)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        try:
+            async with inner(app) as state:
+                yield state
+        finally:
+            await close()
+
+    app.router.lifespan_context = lifespan

@@ -50,6 +50,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
+telegram_app = typer.Typer(help="The school's Telegram bot.", no_args_is_help=True)
+app.add_typer(telegram_app, name="telegram")
 app.command("parse")(parse_command)
 bench_app.command("parse")(bench_parse)
 
@@ -159,7 +161,8 @@ def school_list() -> None:
 def school_set_address(
     channel: Annotated[ChannelKind, typer.Argument(help="sms, whatsapp, telegram or simulator")],
     address: Annotated[str, typer.Argument(
-        help="The school's number (any UK format), bot username or simulator name.")],
+        help="The school's number (any UK format), Telegram bot id (the digits before the "
+             "colon in its token) or simulator name.")],
     school: SchoolOption = None,
 ) -> None:
     """Say which number or bot parents of a school write to."""
@@ -168,6 +171,27 @@ def school_set_address(
         row = set_channel_address(session=session, school=found, channel=channel,
                                   address=address)
         typer.echo(f"{found.name}: {row.channel} {row.address}")
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Tell Telegram to deliver the bot's messages to ROLLCALL_PUBLIC_URL, with the secret."""
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from bot.senders.telegram import register_webhook
+
+    settings = Settings()
+    missing = settings.missing_for("telegram") + (
+        [] if settings.public_url else ["ROLLCALL_PUBLIC_URL"])
+    if missing:
+        raise _fail(f"Set {', '.join(missing)} first.")
+    try:
+        url = asyncio.run(register_webhook(settings))
+    except TelegramError as error:
+        raise _fail(f"Telegram refused the webhook: {error.message}") from None
+    typer.echo(f"Telegram will deliver the bot's messages to {url}")
 
 
 @import_app.command("roster")

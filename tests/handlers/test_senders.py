@@ -69,6 +69,12 @@ def twilio_sender(base: str, timeout: float = 5.0) -> TwilioSender:
         api_base=base), timeout=timeout)
 
 
+def telegram_sender(base: str, read_timeout: float = 5.0) -> TelegramSender:
+    request = HTTPXRequest(read_timeout=read_timeout)  # one pool, as make_bot does
+    return TelegramSender(Bot(TOKEN, base_url=base + "/bot", request=request,
+                              get_updates_request=request))
+
+
 def text(channel: str = "sms", in_session: bool = True, keyboard: str | None = None,
          to: str = PARENT) -> Outgoing:
     return Outgoing(message_id=1, channel=channel, to=to, text="Which child is this about?",
@@ -143,7 +149,7 @@ async def test_a_twilio_that_does_not_answer_in_time_is_retried(twilio_api: Fake
 
 async def test_telegram_text_goes_to_the_chat_and_the_bot_starts_once(
         telegram_api: FakeTelegram) -> None:
-    sender = TelegramSender(Bot(TOKEN, base_url=telegram_api.url + "/bot"))
+    sender = telegram_sender(telegram_api.url)
     first = await sender.send(text("telegram", to="5550001"))
     await sender.send(text("telegram", to="5550001"))
     await sender.close()
@@ -155,7 +161,7 @@ async def test_telegram_text_goes_to_the_chat_and_the_bot_starts_once(
 
 async def test_the_share_phone_prompt_carries_a_one_time_contact_button(
         telegram_api: FakeTelegram) -> None:
-    sender = TelegramSender(Bot(TOKEN, base_url=telegram_api.url + "/bot"))
+    sender = telegram_sender(telegram_api.url)
     await sender.send(text("telegram", to="5550001", keyboard="share_phone"))
     await sender.close()
     markup = telegram_api.calls("sendMessage")[0]["reply_markup"]
@@ -170,7 +176,7 @@ async def test_the_share_phone_prompt_carries_a_one_time_contact_button(
     (400, "Bad Request: chat not found", False)])
 async def test_telegram_errors_are_retried_only_when_they_may_pass(
         telegram_api: FakeTelegram, status: int, description: str, retry: bool) -> None:
-    sender = TelegramSender(Bot(TOKEN, base_url=telegram_api.url + "/bot"))
+    sender = telegram_sender(telegram_api.url)
     await sender.send(text("telegram", to="5550001"))  # started before the failure
     telegram_api.then_fail(status, description, retry_after=3 if status == 429 else None)
     with pytest.raises(SendError) as raised:
@@ -180,11 +186,10 @@ async def test_telegram_errors_are_retried_only_when_they_may_pass(
 
 
 async def test_an_unreachable_or_slow_telegram_is_retried(telegram_api: FakeTelegram) -> None:
-    gone = TelegramSender(Bot(TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot"))
+    gone = telegram_sender(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(SendError, match="could not be reached") as unreachable:
         await gone.send(text("telegram", to="5550001"))
-    slow = TelegramSender(Bot(TOKEN, base_url=telegram_api.url + "/bot",
-                              request=HTTPXRequest(read_timeout=0.2)))
+    slow = telegram_sender(telegram_api.url, read_timeout=0.2)
     telegram_api.then_answer(200, {"ok": True, "result": {}}, delay=1.0)
     with pytest.raises(SendError, match="TimedOut") as timed_out:
         await slow.send(text("telegram", to="5550001"))
