@@ -228,7 +228,8 @@ def _flag_reason(flags: tuple[str, ...]) -> str | None:
 
 def _answer(slot: str, draft: dict[str, Any], text: str, ctx: FlowContext) -> bool:
     """Fill `slot` (and anything else the answer happens to say); False if it says nothing."""
-    text = _ANSWER_WORD.sub(lambda m: ANSWER_WORDS[m.group()], fold(text))
+    if _ANSWER_WORD.search(fold(text)):  # names keep their capitals otherwise
+        text = _ANSWER_WORD.sub(lambda m: ANSWER_WORDS[m.group()], fold(text))
     if slot == "pupil":
         pupils = _pupils_in(text, ctx)
         if not pupils:
