@@ -180,7 +180,7 @@ def telegram_set_webhook() -> None:
 
     from telegram.error import TelegramError
 
-    from bot.senders.telegram import register_webhook
+    from bot.senders.telegram import describe, register_webhook
 
     settings = Settings()
     missing = settings.missing_for("telegram") + (
@@ -190,7 +190,7 @@ def telegram_set_webhook() -> None:
     try:
         url = asyncio.run(register_webhook(settings))
     except TelegramError as error:
-        raise _fail(f"Telegram refused the webhook: {error.message}") from None
+        raise _fail(f"Telegram refused the webhook: {describe(error)}") from None
     typer.echo(f"Telegram will deliver the bot's messages to {url}")
 
 
@@ -305,4 +305,6 @@ def main() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Each command brings the schema up to date first; say so only when something fails.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request's URL at INFO, and a Bot API URL carries the bot's token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app()

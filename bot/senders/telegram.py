@@ -94,16 +94,22 @@ def _keyboard(name: str | None) -> ReplyKeyboardMarkup | None:
 
 def _failure(error: TelegramError) -> SendError:
     """Telegram's error as a SendError: flood control and the network pass; refusals do not."""
-    name = type(error).__name__
     if isinstance(error, RetryAfter):
-        return SendError(f"Telegram flood control: {error.message}", retry=True)
+        return SendError(f"Telegram flood control: {describe(error)}", retry=True)
     # BadRequest is a subclass of NetworkError in PTB, so it is checked first.
     if isinstance(error, BadRequest | Forbidden | InvalidToken | ChatMigrated):
-        return SendError(f"Telegram refused the message: {name}: {error.message}",
-                         retry=False)
+        return SendError(f"Telegram refused the message: {describe(error)}", retry=False)
     if isinstance(error, TimedOut | NetworkError):
-        return SendError(f"Telegram could not be reached: {name}", retry=True)
-    return SendError(f"Telegram error: {name}: {error.message}", retry=False)
+        return SendError(f"Telegram could not be reached: {describe(error)}", retry=True)
+    return SendError(f"Telegram error: {describe(error)}", retry=False)
+
+
+def describe(error: TelegramError) -> str:
+    """The error for logs and the message's error column, never with the bot's token."""
+    if isinstance(error, InvalidToken):
+        # PTB's own message quotes the rejected token.
+        return "InvalidToken: Telegram rejected ROLLCALL_TELEGRAM_TOKEN"
+    return f"{type(error).__name__}: {error.message}"
 
 
 async def register_webhook(settings: Settings) -> str:

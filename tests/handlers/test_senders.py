@@ -197,6 +197,18 @@ async def test_an_unreachable_or_slow_telegram_is_retried(telegram_api: FakeTele
     assert unreachable.value.retry is True and timed_out.value.retry is True
 
 
+async def test_a_rejected_token_is_not_retried_nor_repeated_anywhere(
+        telegram_api: FakeTelegram) -> None:
+    wrong = TOKEN.replace("AAH", "BBH")
+    request = HTTPXRequest()
+    sender = TelegramSender(Bot(wrong, base_url=telegram_api.url + "/bot", request=request,
+                                get_updates_request=request))
+    with pytest.raises(SendError) as raised:
+        await sender.send(text("telegram", to="5550001"))
+    assert raised.value.retry is False and "ROLLCALL_TELEGRAM_TOKEN" in str(raised.value)
+    assert wrong not in str(raised.value) and wrong.split(":")[1] not in str(raised.value)
+
+
 def queue_sms(session: Session, school: School, clock: FixedClock) -> int:
     assert school.id is not None
     conversation = conversation_for(session, school.id, ChannelKind.sms, PARENT, clock())
@@ -245,3 +257,18 @@ async def test_a_refused_message_fails_at_once_and_the_thread_needs_staff(
     assert message.status == "failed" and "replied STOP" in (message.error or "")
     assert conversation.status == "needs_attention"
     assert len(twilio_api.messages()) == 1
+
+
+@pytest.mark.parametrize("quiet_hours, template", [(23, False), (25, True)])
+async def test_whatsapp_goes_as_the_template_once_the_parent_is_24_hours_quiet(
+        engine: Engine, session: Session, school: School, clock: FixedClock,
+        twilio_api: FakeTwilio, quiet_hours: int, template: bool) -> None:
+    assert school.id is not None
+    thread = conversation_for(session, school.id, ChannelKind.whatsapp, PARENT, clock())
+    thread.last_incoming_at = clock() - timedelta(hours=quiet_hours)
+    queue_reply(session, thread, "Is Amelia still unwell?", now=clock())
+    session.commit()
+    assert await send_queued(engine, {"whatsapp": twilio_sender(twilio_api.url)}, clock) == 1
+    [fields] = twilio_api.messages()
+    assert fields["To"] == f"whatsapp:{PARENT}"
+    assert ("ContentSid" in fields, "Body" in fields) == (template, not template)

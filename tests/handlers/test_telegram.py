@@ -7,6 +7,7 @@ python-telegram-bot's real Bot to a stand-in for the Bot API.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,12 @@ def database(seeded: Path, tmp_path: Path) -> str:
     return copy_of(seeded, tmp_path)
 
 
-def telegram_settings(url: str, api: str) -> Settings:
+def telegram_settings(url: str, api: str, **changes: object) -> Settings:
     # The copied file is migrated already; migrating again at start-up would only cost time.
-    return Settings(database_url=url, channels=["telegram"],  # type: ignore[arg-type]
-                    telegram_token=TOKEN, telegram_secret=SECRET, telegram_api_base=api,
-                    migrate_on_start=False)
+    values: dict[str, object] = {
+        "database_url": url, "channels": ["telegram"], "telegram_token": TOKEN,
+        "telegram_secret": SECRET, "telegram_api_base": api, "migrate_on_start": False}
+    return Settings(**(values | changes))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -235,6 +237,15 @@ def test_a_bot_no_school_has_registered_is_not_found(
     app = create_app(telegram_settings(url, telegram_api.url), clock=monday_morning())
     with TestClient(app) as client:
         assert post(client, update(1, text="hello")).status_code == 404
+
+
+def test_telegram_without_its_secret_stays_off_and_says_so(
+        database: str, telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    settings = telegram_settings(database, telegram_api.url, telegram_secret=None)
+    with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
+        answer = post(client, update(1, text="hello"), secret=None)
+    assert "channel telegram stays off: ROLLCALL_TELEGRAM_SECRET not set" in caplog.text
+    assert answer.status_code == 404 and messages(engine_of(client)) == []
 
 
 def test_set_webhook_registers_the_public_url_with_the_secret(
