@@ -47,6 +47,7 @@ class MessageStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"
     undelivered = "undelivered"
+    cancelled = "cancelled"  # withdrawn before sending (the chase it belonged to closed)
 
 
 class ReportStatus(StrEnum):
@@ -54,6 +55,7 @@ class ReportStatus(StrEnum):
     confirmed = "confirmed"  # the parent has the confirmation; staff approve the code
     for_head = "for_head"  # a leave request, queued for the head
     withdrawn = "withdrawn"  # the parent cancelled it
+    approved = "approved"  # staff approved the code (or changed it); it is in the register
 
 
 class Conversation(SQLModel, table=True):
@@ -104,6 +106,9 @@ class Message(SQLModel, table=True):
     status: str = Field(max_length=16, index=True)
     error: str | None = Field(default=None, max_length=500)
     attempts: int = 0
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=_timestamp(True),
+        description="Outbox: not before this instant (backoff after a provider error).")
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 

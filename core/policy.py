@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +72,9 @@ class StepAction(StrEnum):
     letter = "letter"  # a letter produced from a template
 
 
+ContactScope = Literal["in_turn", "all"]
+
+
 class StepCondition(StrEnum):
     always = "always"
     vulnerable = "vulnerable"  # child protection plan, child in need or looked after
@@ -89,11 +92,23 @@ class LadderStep(_Section):
     when: StepCondition = StepCondition.always
     title: str = ""
     template: str | None = None
+    until_day: int | None = Field(
+        default=None, ge=1, le=30,
+        description="Repeat the step each school day from `day` to this day (daily texts).")
+    contacts: ContactScope = Field(
+        default="in_turn", description="message steps: 'in_turn' (priority order, the next "
+        "after chasing.wait_minutes without a reply) or 'all' (every contact at once).")
+    call: bool = Field(default=False, description="task steps: a phone call; the task lists "
+                       "the contacts' numbers and records the outcome.")
 
     @model_validator(mode="after")
     def _task_has_role(self) -> LadderStep:
-        if self.action is StepAction.task and self.role is None:
-            raise ValueError("a task step needs a role (who does it)")
+        if self.action in (StepAction.task, StepAction.letter) and self.role is None:
+            raise ValueError(f"a {self.action.value} step needs a role (who does it)")
+        if self.action is StepAction.letter and not self.template:
+            raise ValueError("a letter step needs a template")
+        if self.until_day is not None and self.until_day < self.day:
+            raise ValueError("until_day must not be before day")
         return self
 
 

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
-import core.conversation_models  # noqa: F401  (its tables are part of the schema)
+import core.attendance_models  # (its tables are part of the schema)
+import core.conversation_models  # noqa: F401
 from core import db
 from core.clock import FixedClock
 from core.models import School

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import core.attendance_models
 import core.conversation_models
 import core.models  # noqa: F401
 

@@ -1,0 +1,125 @@
+"""Tables for the register and for chasing: marks, their amendment trail, what the tick did,
+and the tasks it gave staff.
+
+Every action the tick takes has a natural key (school, pupil, date, step) under a unique
+constraint: running the tick twice, in two processes at once, or again after a crash, does
+nothing twice. The amendment trail is append-only (a database trigger refuses updates and
+deletes) and is kept six years.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.dbtypes import UTCDateTime
+from core.models import StaffRole
+
+
+def _in(values: type[StrEnum]) -> str:
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+def _timestamp(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class RegisterSession(StrEnum):
+    am = "AM"
+    pm = "PM"
+
+
+class TaskStatus(StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"  # the case closed before anyone needed to act
+
+
+class RegisterMark(SQLModel, table=True):
+    """One pupil's mark for one session, as the MIS sent it or as staff approved it."""
+
+    __tablename__ = "register_mark"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "day", "session", name="uq_register_mark_session"),
+        CheckConstraint(f"session IN {_in(RegisterSession)}", name="ck_register_mark_session"),
+        ForeignKeyConstraint(["school_id", "pupil_id"], ["pupil.school_id", "pupil.id"],
+                             ondelete="CASCADE"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    pupil_id: int = Field(index=True)
+    day: date = Field(index=True)
+    session: str = Field(max_length=2)
+    mark: str = Field(max_length=4)
+    source: str = Field(max_length=16, description="mis (imported) or rollcall (approved here)")
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class MarkAmendment(SQLModel, table=True):
+    """A change of a register mark: the trail the regulations require. Append-only."""
+
+    __tablename__ = "mark_amendment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    day: date = Field(index=True)
+    session: str = Field(max_length=2)
+    old_mark: str | None = Field(default=None, max_length=4)
+    new_mark: str = Field(max_length=4)
+    reason: str = Field(max_length=500)
+    changed_at: datetime = Field(sa_column=_timestamp())
+    changed_by: str = Field(max_length=254, description="The staff member, or the MIS import")
+    role: str = Field(max_length=32)
+    report_id: int | None = Field(default=None, foreign_key="absence_report.id")
+
+
+class ChaseAction(SQLModel, table=True):
+    """Something the tick did about one pupil's unexplained absence, once and only once."""
+
+    __tablename__ = "chase_action"
+    __table_args__ = (
+        UniqueConstraint("school_id", "pupil_id", "day", "step", name="uq_chase_action_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    pupil_id: int = Field(foreign_key="pupil.id", index=True)
+    day: date = Field(index=True, description="The school day it was done for (local).")
+    step: str = Field(max_length=96, description="The ladder step, with the contact for chases")
+    kind: str = Field(max_length=16, description="message, task or letter")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    task_id: int | None = Field(default=None, foreign_key="staff_task.id")
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class StaffTask(SQLModel, table=True):
+    """Work for a member of staff: a call to make, a home visit, a letter to send, a referral."""
+
+    __tablename__ = "staff_task"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(TaskStatus)}", name="ck_staff_task_status"),
+        CheckConstraint(f"role IN {_in(StaffRole)}", name="ck_staff_task_role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    pupil_id: int | None = Field(default=None, foreign_key="pupil.id", index=True)
+    kind: str = Field(max_length=32, description="task, call, letter, undelivered...")
+    role: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    reason: str = Field(max_length=500, description="Why the task exists, for the person doing it")
+    details: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                                description="Numbers to ring, or the letter's text")
+    due_at: datetime = Field(sa_column=_timestamp())
+    status: str = Field(default=TaskStatus.open, max_length=16, index=True)
+    outcome: str | None = Field(default=None, max_length=1000)
+    completed_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
+    completed_by: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(sa_column=_timestamp())
