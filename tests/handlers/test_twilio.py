@@ -80,6 +80,15 @@ def client(database: str, twilio_api: FakeTwilio) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def refusing(seeded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the tests where nothing may be stored or sent: the refusals."""
+    url = copy_of(seeded, tmp_path_factory.mktemp("refusals"))
+    app = create_app(twilio_settings(url, "http://127.0.0.1:9"), clock=monday_morning())
+    with TestClient(app) as client:
+        yield client
+
+
 def engine_of(client: TestClient) -> Engine:
     return client.app.state.engine  # type: ignore[attr-defined,no-any-return]
 
@@ -126,24 +135,24 @@ def test_a_parents_sms_is_stored_read_and_answered_by_sms(
     pytest.param({"signed_url": PUBLIC_URL + "/webhooks/twilio/other"}, id="another-path"),
 ])
 def test_an_unsigned_or_badly_signed_message_is_refused_unread(
-        client: TestClient, signature: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+        refusing: TestClient, signature: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     fields = sms(body="secret about Millie")
     if signature:
-        answer = signed_post(client, "/webhooks/twilio", fields, **signature)
+        answer = signed_post(refusing, "/webhooks/twilio", fields, **signature)
     else:
-        answer = client.post("/webhooks/twilio", data=fields)
+        answer = refusing.post("/webhooks/twilio", data=fields)
     assert answer.status_code == 403
-    assert messages(engine_of(client)) == []
+    assert messages(engine_of(refusing)) == []
     assert "signature" in caplog.text and "secret about Millie" not in caplog.text
 
 
-def test_a_tampered_body_breaks_the_signature(client: TestClient) -> None:
+def test_a_tampered_body_breaks_the_signature(refusing: TestClient) -> None:
     signature = RequestValidator(AUTH_TOKEN).compute_signature(
         PUBLIC_URL + "/webhooks/twilio", sms(body="hello"))
-    answer = client.post("/webhooks/twilio", data=sms(body="something else"),
+    answer = refusing.post("/webhooks/twilio", data=sms(body="something else"),
                          headers={"X-Twilio-Signature": signature})
-    assert answer.status_code == 403 and messages(engine_of(client)) == []
+    assert answer.status_code == 403 and messages(engine_of(refusing)) == []
 
 
 def test_the_same_message_sid_twice_is_handled_once(
@@ -179,9 +188,9 @@ def test_photos_sent_with_a_message_are_kept_in_order(client: TestClient) -> Non
                               '"https://api.twilio.com/media/second"]')
 
 
-def test_a_message_to_a_number_no_school_has_is_not_found(client: TestClient) -> None:
-    answer = signed_post(client, "/webhooks/twilio", sms(to="+447700900599"))
-    assert answer.status_code == 404 and messages(engine_of(client)) == []
+def test_a_message_to_a_number_no_school_has_is_not_found(refusing: TestClient) -> None:
+    answer = signed_post(refusing, "/webhooks/twilio", sms(to="+447700900599"))
+    assert answer.status_code == 404 and messages(engine_of(refusing)) == []
 
 
 @pytest.mark.parametrize("fields, status", [
@@ -193,10 +202,10 @@ def test_a_message_to_a_number_no_school_has_is_not_found(client: TestClient) ->
     pytest.param({"Body": "x"}, 400, id="almost-empty"),
 ])
 def test_a_signed_form_without_what_a_message_has_is_a_clear_400(
-        client: TestClient, fields: dict[str, str], status: int) -> None:
-    answer = signed_post(client, "/webhooks/twilio", fields)
+        refusing: TestClient, fields: dict[str, str], status: int) -> None:
+    answer = signed_post(refusing, "/webhooks/twilio", fields)
     assert answer.status_code == status and answer.json()["detail"]
-    assert messages(engine_of(client)) == []
+    assert messages(engine_of(refusing)) == []
 
 
 @pytest.mark.parametrize("content, content_type, status", [
@@ -211,11 +220,11 @@ def test_a_signed_form_without_what_a_message_has_is_a_clear_400(
     pytest.param(b"", "", 415, id="nothing"),
 ])
 def test_odd_bodies_get_a_4xx_before_anything_else(
-        client: TestClient, content: bytes, content_type: str, status: int) -> None:
-    answer = client.post("/webhooks/twilio", content=content,
+        refusing: TestClient, content: bytes, content_type: str, status: int) -> None:
+    answer = refusing.post("/webhooks/twilio", content=content,
                          headers={"Content-Type": content_type, "X-Twilio-Signature": "x"})
     assert answer.status_code == status
-    assert messages(engine_of(client)) == []
+    assert messages(engine_of(refusing)) == []
 
 
 def queue_sent_sms(engine: Engine, sid: str) -> int:
