@@ -3,7 +3,7 @@ a day's export, N marks left standing, discrepancies, and a trail the database k
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -14,6 +14,7 @@ from core.clock import FixedClock
 from core.models import School
 from core.register import MarkImportReport, find_discrepancies, import_marks
 from core.register_approval import approve_report
+from core.register_export import amendment_trail, day_marks, export_csv, standing_n_marks
 from core.register_rows import RegisterFileError, read_marks_text
 from tests.core.register_files import (
     AMELIA,
@@ -110,6 +111,59 @@ def test_an_imported_n_does_not_undo_a_code_approved_here(
     later = run_import(session, smiths, clock, marks_csv(("2026-11-23", "AM", JACK, "M")))
     assert counts(later) == (0, 1, 0, 0)  # any other code is the MIS's decision
     assert trail(session)[-1][3:6] == ("I", "M", "changed in the MIS")
+
+
+def test_the_export_lists_the_days_marks_for_the_mis(
+        session: Session, smiths: School, clock: FixedClock) -> None:
+    run_import(session, smiths, clock, marks_csv(
+        ("2026-11-23", "AM", JACK, "N"), ("2026-11-23", "PM", JACK, "N"),
+        ("2026-11-23", "AM", AMELIA, "/"), ("2026-11-24", "AM", AMELIA, "/")))
+    report = make_report(session, smiths, clock, JACK, first_day=MON, return_day=TUE)
+    approve_report(session=session, school=smiths, report_id=report.id, staff="office@x.sch.uk",
+                   role="office", clock=clock)
+    session.commit()
+    assert export_csv(day_marks(session=session, school=smiths, day=MON)) == (
+        "upn,date,session,mark,source,amended\n"
+        f"{JACK},2026-11-23,AM,I,rollcall,yes\n"  # by UPN: J305... before V305...
+        f"{JACK},2026-11-23,PM,I,rollcall,yes\n"
+        f"{AMELIA},2026-11-23,AM,/,mis,no\n")
+
+
+def test_n_marks_standing_past_the_policy_limit_are_listed_for_staff(
+        session: Session, smiths: School, clock: FixedClock) -> None:
+    run_import(session, smiths, clock, marks_csv(
+        ("2026-11-16", "AM", JACK, "N"), ("2026-11-17", "PM", AMELIA, "N"),
+        ("2026-11-16", "AM", STEFAN, "I")))
+    standing = standing_n_marks(session=session, school=smiths, on=MON)
+    # Mon 16 to Fri 20 is five school days, the default limit; Tue 17 has stood four.
+    assert [(s.upn, s.day, s.session, s.school_days) for s in standing] == [
+        (JACK, date(2026, 11, 16), "AM", 5)]
+    # Friday 27 November is an INSET day: it does not count.
+    later = standing_n_marks(session=session, school=smiths, on=date(2026, 11, 30))
+    assert [(s.upn, s.school_days) for s in later] == [(JACK, 9), (AMELIA, 8)]
+
+
+def test_the_trail_can_be_read_for_one_pupil_dates_or_member_of_staff(
+        session: Session, smiths: School, clock: FixedClock) -> None:
+    run_import(session, smiths, clock, marks_csv(
+        ("2026-11-23", "AM", JACK, "N"), ("2026-11-24", "AM", AMELIA, "N")))
+    run_import(session, smiths, clock, marks_csv(
+        ("2026-11-23", "AM", JACK, "I"), ("2026-11-24", "AM", AMELIA, "M")))
+    report = make_report(session, smiths, clock, AMELIA, first_day=TUE, part="am", code="M")
+    clock.advance(timedelta(hours=1))
+    approve_report(session=session, school=smiths, report_id=report.id, code="C",
+                   reason="head agreed", staff="Head@x.sch.uk", role="headteacher", clock=clock)
+    session.commit()
+
+    def read(**filters: object) -> list[tuple[str, date, str | None, str, str]]:
+        return [(e.upn, e.day, e.old_mark, e.new_mark, e.changed_by)
+                for e in amendment_trail(session=session, school=smiths, **filters)]
+
+    assert read() == [(JACK, MON, "N", "I", "MIS import"), (AMELIA, TUE, "N", "M", "MIS import"),
+                      (AMELIA, TUE, "M", "C", "Head@x.sch.uk")]
+    assert read(upn=JACK) == [(JACK, MON, "N", "I", "MIS import")]
+    assert read(start=TUE, end=TUE) == read(upn=AMELIA)
+    assert read(staff="head@x.sch.uk") == [(AMELIA, TUE, "M", "C", "Head@x.sch.uk")]
 
 
 def test_pupils_reported_absent_but_marked_present_and_unexplained_ns_are_listed(

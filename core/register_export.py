@@ -1,0 +1,120 @@
+"""What the register gives back: a day's marks for the MIS, N marks left standing too long,
+and the amendment trail for staff and inspectors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.attendance_models import MarkAmendment, RegisterMark
+from core.models import Pupil, School
+from core.register import UNEXPLAINED
+from core.schools import school_calendar, school_policy
+
+EXPORT_COLUMNS = ("upn", "date", "session", "mark", "source", "amended")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    upn: str
+    day: date
+    session: str
+    mark: str
+    source: str
+    amended: bool  # the trail holds at least one change of this mark
+
+
+@dataclass(frozen=True)
+class StandingN:
+    """An N mark still unresolved after the policy's limit: staff must decide (usually O)."""
+
+    upn: str
+    pupil: str
+    day: date
+    session: str
+    school_days: int  # school days it has stood, counting its own
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    upn: str
+    day: date
+    session: str
+    old_mark: str | None
+    new_mark: str
+    reason: str
+    changed_at: datetime
+    changed_by: str
+    role: str
+    report_id: int | None
+
+
+def day_marks(*, session: Session, school: School, day: date) -> list[ExportRow]:
+    """Every mark for `day`, by UPN then session, for the MIS to import."""
+    amended = set(session.exec(select(MarkAmendment.pupil_id, MarkAmendment.session).where(
+        MarkAmendment.school_id == school.id, MarkAmendment.day == day)).all())
+    rows = session.exec(select(RegisterMark, Pupil.upn).join(
+        Pupil, col(Pupil.id) == RegisterMark.pupil_id).where(
+        RegisterMark.school_id == school.id, RegisterMark.day == day).order_by(
+        col(Pupil.upn), col(RegisterMark.session))).all()
+    return [ExportRow(upn=upn, day=m.day, session=m.session, mark=m.mark, source=m.source,
+                      amended=(m.pupil_id, m.session) in amended) for m, upn in rows]
+
+
+def export_csv(rows: list[ExportRow]) -> str:
+    """The CSV an MIS imports: ISO dates, `yes` or `no` for amended."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        writer.writerow((r.upn, r.day.isoformat(), r.session, r.mark, r.source,
+                         "yes" if r.amended else "no"))
+    return out.getvalue()
+
+
+def standing_n_marks(*, session: Session, school: School, on: date) -> list[StandingN]:
+    """N marks from before `on` that have stood the policy's `unresolved_n_limit_days` school
+    days or more: the reason was never established, and the N must not stay."""
+    limit = school_policy(school).chasing.unresolved_n_limit_days
+    calendar = school_calendar(school)
+    rows = session.exec(select(RegisterMark, Pupil).join(
+        Pupil, col(Pupil.id) == RegisterMark.pupil_id).where(
+        RegisterMark.school_id == school.id, RegisterMark.mark == UNEXPLAINED,
+        col(RegisterMark.day) < on).order_by(
+        col(RegisterMark.day), col(Pupil.upn), col(RegisterMark.session))).all()
+    standing = []
+    for mark, pupil in rows:
+        days = calendar.school_days_between(mark.day, on)
+        if days >= limit:
+            standing.append(StandingN(upn=pupil.upn, pupil=pupil.display_name, day=mark.day,
+                                      session=mark.session, school_days=days))
+    return standing
+
+
+def amendment_trail(*, session: Session, school: School, upn: str | None = None,
+                    start: date | None = None, end: date | None = None,
+                    staff: str | None = None) -> list[TrailEntry]:
+    """Changes of marks, oldest first: for one pupil, register days from `start` to `end`
+    (inclusive) and changes by one person (their email, any case) when asked."""
+    query = select(MarkAmendment, Pupil.upn).join(
+        Pupil, col(Pupil.id) == MarkAmendment.pupil_id).where(
+        MarkAmendment.school_id == school.id)
+    if upn:
+        query = query.where(Pupil.upn == upn.replace(" ", "").upper())
+    if start:
+        query = query.where(col(MarkAmendment.day) >= start)
+    if end:
+        query = query.where(col(MarkAmendment.day) <= end)
+    if staff:
+        query = query.where(func.lower(MarkAmendment.changed_by) == staff.strip().lower())
+    rows = session.exec(query.order_by(col(MarkAmendment.changed_at),
+                                       col(MarkAmendment.id))).all()
+    return [TrailEntry(upn=u, day=a.day, session=a.session, old_mark=a.old_mark,
+                       new_mark=a.new_mark, reason=a.reason, changed_at=a.changed_at,
+                       changed_by=a.changed_by, role=a.role, report_id=a.report_id)
+            for a, u in rows]
