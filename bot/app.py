@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, func, select
 
+from bot import api
 from bot.channels import add_channel
 from bot.delivery import outbox_loop
 from bot.pages import render_page
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.senders = {}
     for channel in settings.channels:
         add_channel(app, channel, settings)
+    app.include_router(api.router(settings))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

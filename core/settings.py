@@ -13,6 +13,7 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Telegram accepts 1-256 of these characters as a webhook secret token, and nothing else.
 TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+API_KEY_MIN = 24
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
         default=True,
         description="Apply database migrations when the app starts (turn off when a deploy "
         "step runs `rollcall db upgrade` instead).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key for the MIS and staff API (/api/v1); at least 24 characters. "
+        "Without it the API answers 503.",
     )
 
     public_url: str | None = Field(
@@ -85,9 +91,10 @@ class Settings(BaseSettings):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("public_url", "twilio_account_sid", "twilio_auth_token", "twilio_from",
-                     "twilio_whatsapp_from", "twilio_whatsapp_template_sid", "twilio_api_base",
-                     "telegram_token", "telegram_secret", "telegram_api_base", mode="before")
+    @field_validator("api_key", "public_url", "twilio_account_sid", "twilio_auth_token",
+                     "twilio_from", "twilio_whatsapp_from", "twilio_whatsapp_template_sid",
+                     "twilio_api_base", "telegram_token", "telegram_secret", "telegram_api_base",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `ROLLCALL_TWILIO_FROM=` in a .env file means "not set", not an invalid number.
@@ -115,6 +122,15 @@ class Settings(BaseSettings):
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not TELEGRAM_SECRET.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The API reads and writes pupils' registers: a short key could be guessed.
+        if value is not None and len(value.get_secret_value().strip()) < API_KEY_MIN:
+            raise ValueError(f"must be at least {API_KEY_MIN} characters: make one with "
+                             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
 
     @field_validator("telegram_token")

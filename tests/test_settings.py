@@ -41,3 +41,12 @@ def test_a_dot_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("ROLLCALL_DATABASE_URL=sqlite:///other.db\n")
     assert Settings().database_url == "sqlite:///other.db"
+
+
+def test_a_short_api_key_is_refused_and_a_blank_one_is_unset(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLLCALL_API_KEY", "changeme")
+    with pytest.raises(ValidationError, match="at least 24 characters"):
+        Settings()
+    monkeypatch.setenv("ROLLCALL_API_KEY", " ")
+    assert Settings().api_key is None

@@ -1,0 +1,54 @@
+"""Staff tasks as the staff side sees them: what is open, and marking one done with its
+outcome (the call made, the visit done), who did it and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from core.attendance_models import StaffTask, TaskStatus
+from core.clock import Clock
+from core.models import Pupil, School
+
+
+class TaskNotFound(LookupError):
+    """No task with that id at this school."""
+
+
+class TaskClosed(ValueError):
+    """The task is already done (with another outcome) or was cancelled."""
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    task: StaffTask
+    upn: str | None
+
+
+def open_tasks(*, session: Session, school: School) -> list[OpenTask]:
+    """Open tasks, soonest due first."""
+    rows = session.exec(select(StaffTask, Pupil.upn).outerjoin(
+        Pupil, col(Pupil.id) == StaffTask.pupil_id).where(
+        StaffTask.school_id == school.id, StaffTask.status == TaskStatus.open.value).order_by(
+        col(StaffTask.due_at), col(StaffTask.id))).all()
+    return [OpenTask(task=task, upn=upn) for task, upn in rows]
+
+
+def complete_task(*, session: Session, school: School, task_id: int, outcome: str,
+                  staff: str, clock: Clock) -> StaffTask:
+    """Mark a task done. Sending the same completion again changes nothing (a retry); any
+    other completion of a closed task is refused. The caller commits."""
+    task = session.get(StaffTask, task_id)
+    if task is None or task.school_id != school.id:
+        raise TaskNotFound(f"no task #{task_id} at {school.name}")
+    outcome, staff = outcome.strip(), staff.strip()
+    if task.status == TaskStatus.done and (task.outcome, task.completed_by) == (outcome, staff):
+        return task
+    if task.status != TaskStatus.open:
+        raise TaskClosed(f"task #{task_id} is already {task.status}")
+    task.status, task.outcome, task.completed_by = TaskStatus.done.value, outcome, staff
+    task.completed_at = clock()
+    session.add(task)
+    session.flush()
+    return task
