@@ -14,6 +14,7 @@ import typer
 from sqlmodel import Session
 
 from bot.cli_parsing import bench_parse, eval_app, parse_command
+from bot.cli_register import export_app, import_register_command, register_app
 from core import db
 from core.calendar import NoSchoolDay, load_calendar
 from core.clock import system_clock
@@ -54,6 +55,9 @@ telegram_app = typer.Typer(help="The school's Telegram bot.", no_args_is_help=Tr
 app.add_typer(telegram_app, name="telegram")
 app.command("parse")(parse_command)
 bench_app.command("parse")(bench_parse)
+app.add_typer(export_app, name="export")
+app.add_typer(register_app, name="register")
+import_app.command("register")(import_register_command)
 
 SchoolOption = Annotated[str | None, typer.Option(
     "--school", help="The school's slug; may be left out when there is only one school.")]
