@@ -84,29 +84,31 @@ def import_marks(*, session: Session, school: School, rows: Iterable[tuple[int, 
     if report.rejected and all_or_nothing:
         return report
     assert school.id is not None
-    existing = _existing_marks(session, school.id, {row.day for row in good})
-    pupils = _pupil_ids(session, school.id)
+    existing = _existing_marks(session, school.id, {row.day for row, _ in good})
     change = Change(by="MIS import", role="system", reason="changed in the MIS", at=clock())
-    for row in good:
-        key = (pupils[row.upn], row.day, row.session.value)
-        current = existing.get(key)
+    for row, pupil_id in good:
+        current = existing.get((pupil_id, row.day, row.session.value))
         if (row.mark == UNEXPLAINED and current is not None
                 and current.source == ROLLCALL_SOURCE and current.mark != UNEXPLAINED):
             report.kept += 1
             continue
-        outcome = set_mark(session, school_id=school.id, pupil_id=key[0], day=row.day,
-                           am_pm=key[2], mark=row.mark, source=MIS_SOURCE, change=change,
-                           existing=current, trail_first=False)
+        outcome = set_mark(session, school_id=school.id, pupil_id=pupil_id, day=row.day,
+                           am_pm=row.session.value, mark=row.mark, source=MIS_SOURCE,
+                           change=change, existing=current, trail_first=False)
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
     return report
 
 
 def _checked(session: Session, school: School, rows: Iterable[tuple[int, dict[str, str]]]
-             ) -> tuple[MarkImportReport, list[MarkRow]]:
+             ) -> tuple[MarkImportReport, list[tuple[MarkRow, int]]]:
+    """Every row checked against the school's pupils: the report, and the good rows with
+    their pupil's id."""
     assert school.id is not None
     pupils = _pupil_ids(session, school.id)
-    report, good, first_line = MarkImportReport(), [], {}
+    report = MarkImportReport()
+    good: list[tuple[MarkRow, int]] = []
+    first_line: dict[tuple[str, date, RegisterSession], int] = {}
     for line, raw in rows:
         row = clean_mark(line, raw)
         if row is None:
@@ -122,7 +124,7 @@ def _checked(session: Session, school: School, rows: Iterable[tuple[int, dict[st
                 line, f"repeats line {first_line[key]} (same pupil, date and session)"))
         else:
             first_line[key] = line
-            good.append(row)
+            good.append((row, pupils[row.upn]))
     return report, good
 
 
