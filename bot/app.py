@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from bot import api
 from bot.channels import add_channel
-from bot.delivery import outbox_loop
+from bot.delivery import outbox_loop, tick_loop
 from bot.pages import render_page
 from core import db
 from core.clock import Clock, system_clock
@@ -35,10 +35,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
             db.upgrade(engine)
         logger.info("channels on: %s", ", ".join(settings.channels) or "none")
         outbox = asyncio.create_task(outbox_loop(app.state))
+        tick = asyncio.create_task(tick_loop(app.state)) if settings.tick else None
         yield
-        outbox.cancel()
-        with suppress(asyncio.CancelledError):
-            await outbox
+        for task in (outbox, tick):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         engine.dispose()
 
     app = FastAPI(title="Rollcall", lifespan=lifespan)

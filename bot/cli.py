@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from bot.cli_chasing import tick_command
 from bot.cli_parsing import bench_parse, eval_app, parse_command
 from bot.cli_register import export_app, import_register_command, register_app
 from core import db
@@ -54,6 +55,7 @@ app.add_typer(eval_app, name="eval")
 telegram_app = typer.Typer(help="The school's Telegram bot.", no_args_is_help=True)
 app.add_typer(telegram_app, name="telegram")
 app.command("parse")(parse_command)
+app.command("tick")(tick_command)
 bench_app.command("parse")(bench_parse)
 app.add_typer(export_app, name="export")
 app.add_typer(register_app, name="register")

@@ -17,10 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.inbox import Received, receive
 from bot.outbox import send_queued
+from core.chasing_runner import run_tick
 from core.conversations import Inbound
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0
+TICK_SECONDS = 60.0
 
 
 async def accept(state: Any, inbound: Inbound) -> Received | None:
@@ -38,6 +40,20 @@ def wake(state: Any) -> None:
     event: asyncio.Event | None = getattr(state, "outbox_wake", None)
     if event is not None:
         event.set()
+
+
+async def tick_loop(state: Any) -> None:
+    """Run the chase tick every minute; it is idempotent, so every process may run it."""
+    while True:
+        try:
+            result = await run_in_threadpool(run_tick, state.engine, state.clock())
+            if result.chases or result.tasks:
+                logger.info("tick: %d chases queued, %d tasks opened", result.chases,
+                            result.tasks)
+            wake(state)
+        except Exception:
+            logger.exception("tick failed; the next one will try again")
+        await asyncio.sleep(TICK_SECONDS)
 
 
 async def outbox_loop(state: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from bot.flows import report_absence as flow
+from core.attendance_models import ChaseAction
 from core.clock import Clock
 from core.conversation_models import (
     Conversation,
@@ -209,8 +210,13 @@ def _context(session: Session, conversation: Conversation,
     children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
                                                     p.preferred_first_name, _year(p.year_group)),
                                    p.medical_evidence) for p in pupils)
+    chased = tuple(session.exec(select(ChaseAction.pupil_id).where(
+        ChaseAction.contact_id == conversation.contact_id,
+        ChaseAction.day == calendar.local_date(replies.now),
+        ChaseAction.kind == "message")).all())
     return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
-                            ask_evidence=policy.messages.ask_evidence)
+                            ask_evidence=policy.messages.ask_evidence,
+                            chased=tuple(dict.fromkeys(chased)))
 
 
 def _year(group: str) -> int | None:

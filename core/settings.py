@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         "stand-in for tests or staging).",
     )
 
+    tick: bool = Field(
+        default=True,
+        description="Run the chase tick every minute inside `rollcall serve` (it is safe in "
+        "every process; turn off where a separate scheduler runs `rollcall tick`).")
+
     @field_validator("channels", mode="before")
     @classmethod
     def _split_channels(cls, value: object) -> object:

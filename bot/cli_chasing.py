@@ -1,0 +1,51 @@
+"""`rollcall tick`: one pass of the chase, as at a given local time, sending what it queued."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from bot.app import create_app
+from bot.outbox import send_queued
+from core import db
+from core.chasing_runner import run_tick
+from core.clock import FixedClock, system_clock
+from core.settings import Settings
+
+
+def tick_command(
+    now: Annotated[str | None, typer.Option(
+        "--now", help="Run as at this local (Europe/London) time, e.g. 2026-11-23T09:30, to "
+        "replay a morning; default: now.")] = None,
+) -> None:
+    """Run the chase once (chase texts, next contacts, staff tasks) and send what it queued."""
+    settings = Settings()
+    instant = _instant(now) if now else system_clock()
+    clock = FixedClock(instant)
+    app = create_app(settings, clock=clock)
+    engine = app.state.engine
+    db.upgrade(engine)
+    result = run_tick(engine, instant)
+    sent = asyncio.run(send_queued(engine, app.state.senders, clock))
+    typer.echo(f"Tick at {instant.astimezone(_london()):%Y-%m-%d %H:%M} London: "
+               f"{result.chases} chase message(s) queued, {result.tasks} task(s) opened, "
+               f"{result.cancelled} cancelled; {sent} message(s) sent.")
+
+
+def _london() -> ZoneInfo:
+    return ZoneInfo("Europe/London")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date and time like 2026-11-23T09:30",
+                                 param_hint="--now") from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=_london())
+    return local

@@ -1,0 +1,315 @@
+"""Running the chase: read the morning from the database, plan, and carry the plan out.
+
+Each action is applied in a transaction of its own that first writes its ChaseAction key
+(unique per school, pupil, day and step); if another tick got there first, the insert fails
+and the action is skipped. The chase message and the staff task are written in that same
+transaction, so a crash leaves either both or neither. When a case closes (a report arrived),
+chase texts still queued for it are cancelled and its no-contact tasks are stood down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from core.attendance_models import ChaseAction, RegisterMark, StaffTask, TaskStatus
+from core.calendar import SchoolCalendar
+from core.chasing import Case, ChaseState, ContactRef, OpenTask, SendChase, plan
+from core.conversation_models import (
+    AbsenceReport,
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    ReportStatus,
+)
+from core.conversations import conversation_for, queue_reply
+from core.letters import render_letter
+from core.messages import names_list, render
+from core.models import ChannelKind, Contact, Pupil, PupilContact, School, SchoolChannel
+from core.policy import Policy
+from core.schools import school_calendar, school_policy
+
+logger = logging.getLogger(__name__)
+UNEXPLAINED = "N"
+LIVE_REPORTS = (ReportStatus.collecting, ReportStatus.confirmed, ReportStatus.for_head,
+                ReportStatus.approved)
+CHANNEL_PREFERENCE = ("telegram", "whatsapp", "sms", "simulator")
+LOOKBACK_DAYS = 30  # school days of unexplained absence counted back, at most
+
+
+@dataclass
+class TickResult:
+    chases: int = 0
+    tasks: int = 0
+    cancelled: int = 0
+
+
+def run_tick(engine: Engine, now: datetime) -> TickResult:
+    """One pass over every school as at the aware instant `now`."""
+    result = TickResult()
+    with Session(engine) as session:
+        schools = session.exec(select(School)).all()
+    for school in schools:
+        with Session(engine) as session:
+            _tick_school(session, school, now, result)
+    return result
+
+
+def _tick_school(session: Session, school: School, now: datetime, result: TickResult) -> None:
+    calendar, policy = school_calendar(school), school_policy(school)
+    today = calendar.local_date(now)
+    if not calendar.is_school_day(today):
+        return
+    state = load_state(session, school, calendar, now)
+    result.cancelled += _stand_down(session, school, today, {c.pupil_id for c in state.cases},
+                                    now)
+    for action in plan(state, policy):
+        if isinstance(action, SendChase):
+            result.chases += _send_chase(session, school, action, today, now)
+        else:
+            result.tasks += _open_task(session, school, action, today, calendar, policy, now)
+
+
+# --- The state of the morning -------------------------------------------------------------
+
+def load_state(session: Session, school: School, calendar: SchoolCalendar,
+               now: datetime) -> ChaseState:
+    """Today's unexplained absences and what has been done about them."""
+    assert school.id is not None
+    today = calendar.local_date(now)
+    local_now = calendar.local_time(now).replace(tzinfo=None)
+    unexplained = _unexplained_by_day(session, school.id, calendar, today)
+    channels = set(session.exec(select(SchoolChannel.channel).where(
+        SchoolChannel.school_id == school.id)).all())
+    cases = []
+    for pupil in session.exec(select(Pupil).where(
+            col(Pupil.id).in_(unexplained.get(today, set())), col(Pupil.on_roll))).all():
+        assert pupil.id is not None
+        days = _day_number(pupil.id, unexplained, calendar, today)
+        cases.append(Case(pupil.id, days, pupil.is_vulnerable,
+                          _contacts(session, school.id, pupil.id, channels)))
+    done = {(a.pupil_id, a.step): calendar.local_time(a.created_at).replace(tzinfo=None)
+            for a in session.exec(select(ChaseAction).where(
+                ChaseAction.school_id == school.id, ChaseAction.day == today)).all()}
+    replied, failed = _responses(session, school.id, today, calendar)
+    return ChaseState(today, local_now, tuple(cases), done, replied, failed)
+
+
+def _unexplained_by_day(session: Session, school_id: int, calendar: SchoolCalendar,
+                        today: date) -> dict[date, set[int]]:
+    """Pupils marked N with no live report covering the day, for recent school days."""
+    start = today - timedelta(days=LOOKBACK_DAYS * 7 // 5 + 7)
+    marks = session.exec(select(RegisterMark.day, RegisterMark.pupil_id).where(
+        RegisterMark.school_id == school_id, RegisterMark.mark == UNEXPLAINED,
+        col(RegisterMark.day) >= start, col(RegisterMark.day) <= today)).all()
+    reports = session.exec(select(AbsenceReport).where(
+        AbsenceReport.school_id == school_id, col(AbsenceReport.status).in_(LIVE_REPORTS),
+        col(AbsenceReport.first_day) <= today)).all()
+    by_day: dict[date, set[int]] = {}
+    for day, pupil_id in marks:
+        if not any(r.pupil_id == pupil_id and covers(r, day, calendar) for r in reports):
+            by_day.setdefault(day, set()).add(pupil_id)
+    return by_day
+
+
+def covers(report: AbsenceReport, day: date, calendar: SchoolCalendar) -> bool:
+    """Does a parent's report explain this day? With no day back, it explains the days from
+    its first up to two school days on (after that, staff want to hear again)."""
+    if report.first_day is None or day < report.first_day:
+        return False
+    if report.return_day is not None:
+        return day < report.return_day
+    return day <= calendar.add_school_days(report.first_day, 2)
+
+
+def _day_number(pupil_id: int, unexplained: dict[date, set[int]], calendar: SchoolCalendar,
+                today: date) -> int:
+    count, day = 1, today
+    while count < LOOKBACK_DAYS:
+        day = calendar.previous_school_day(day)
+        if pupil_id not in unexplained.get(day, set()):
+            return count
+        count += 1
+    return count
+
+
+def _contacts(session: Session, school_id: int, pupil_id: int,
+              channels: set[str]) -> tuple[ContactRef, ...]:
+    rows = session.exec(select(Contact).join(
+        PupilContact, col(PupilContact.contact_id) == Contact.id).where(
+        PupilContact.pupil_id == pupil_id).order_by(col(PupilContact.priority))).all()
+    result = []
+    for contact in rows:
+        assert contact.id is not None
+        channel = preferred_channel(contact, channels)
+        opted_out = channel is not None and _opted_out(session, school_id, contact, channel)
+        result.append(ContactRef(contact.id, channel, opted_out))
+    return tuple(result)
+
+
+def preferred_channel(contact: Contact, channels: set[str]) -> str | None:
+    """The channel to chase a contact on: Telegram if they linked it, WhatsApp, then SMS,
+    among the channels the school has; the simulator only for the demo school."""
+    have = {"telegram": contact.telegram_chat_id is not None,
+            "whatsapp": contact.whatsapp is not None, "sms": contact.mobile is not None,
+            "simulator": contact.mobile is not None}
+    return next((c for c in CHANNEL_PREFERENCE if c in channels and have[c]), None)
+
+
+def address_on(contact: Contact, channel: str) -> str:
+    if channel == "telegram":
+        return str(contact.telegram_chat_id)
+    if channel == "whatsapp":
+        return contact.whatsapp or contact.mobile or ""
+    return contact.mobile or ""
+
+
+def _opted_out(session: Session, school_id: int, contact: Contact, channel: str) -> bool:
+    return bool(session.exec(select(Conversation.opted_out).where(
+        Conversation.school_id == school_id, Conversation.channel == channel,
+        Conversation.address == address_on(contact, channel))).first())
+
+
+def _responses(session: Session, school_id: int, today: date,
+               calendar: SchoolCalendar) -> tuple[frozenset[int], frozenset[int]]:
+    """Contacts who wrote back after today's chase, and those whose chase failed."""
+    chased = session.exec(select(ChaseAction.contact_id, Message).join(
+        Message, col(Message.id) == ChaseAction.message_id).where(
+        ChaseAction.school_id == school_id, ChaseAction.day == today,
+        col(ChaseAction.contact_id).is_not(None))).all()
+    replied, failed = set(), set()
+    for contact_id, sent in chased:
+        if sent.status in (MessageStatus.failed, MessageStatus.undelivered):
+            failed.add(contact_id)
+        answer = session.exec(select(Message.id).where(
+            Message.conversation_id == sent.conversation_id,
+            Message.direction == Direction.incoming,
+            col(Message.created_at) > sent.created_at)).first()
+        if answer is not None:
+            replied.add(contact_id)
+    return frozenset(replied), frozenset(failed)
+
+
+# --- Carrying the plan out ----------------------------------------------------------------
+
+def _send_chase(session: Session, school: School, action: SendChase, today: date,
+                now: datetime) -> int:
+    """Queue one chase text to a contact about their absent children; 0 if done before."""
+    assert school.id is not None
+    contact = session.get(Contact, action.contact_id)
+    pupils = session.exec(select(Pupil).where(col(Pupil.id).in_(action.pupil_ids))).all()
+    assert contact is not None
+    try:
+        keys = [ChaseAction(school_id=school.id, pupil_id=p, day=today, step=action.step,
+                            kind="message", contact_id=contact.id, created_at=now)
+                for p in action.pupil_ids]
+        session.add_all(keys)
+        session.flush()  # the unique key: another tick may have done this already
+        channel = ChannelKind(action.channel)
+        conversation = conversation_for(session, school.id, channel,
+                                        address_on(contact, action.channel), now)
+        names = [p.display_name for p in pupils]
+        body = render(action.template, contact.preferred_language, school=school.name,
+                      names=names_list(names), plural=len(names) > 1,
+                      office_phone=school_policy(school).messages.office_phone)
+        message = queue_reply(session, conversation, body, now=now, template=action.template)
+        session.flush()
+        for key in keys:
+            key.message_id = message.id
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return 0
+    logger.info("chase queued for %d pupil(s) at school %s", len(pupils), school.slug)
+    return 1
+
+
+def _open_task(session: Session, school: School, action: OpenTask, today: date,
+               calendar: SchoolCalendar, policy: Policy, now: datetime) -> int:
+    """Open a staff task (a call, a home visit, a letter) once."""
+    assert school.id is not None
+    pupil = session.get(Pupil, action.pupil_id)
+    assert pupil is not None
+    try:
+        key = ChaseAction(school_id=school.id, pupil_id=action.pupil_id, day=today,
+                          step=action.step, kind=action.kind, created_at=now)
+        session.add(key)
+        session.flush()
+        task = StaffTask(
+            school_id=school.id, pupil_id=action.pupil_id, kind=action.kind, role=action.role,
+            title=action.title or action.step, reason=_reason(pupil, today),
+            details=_details(session, school, pupil, action, today),
+            due_at=calendar.at_local(today, action.due), created_at=now)
+        session.add(task)
+        session.flush()
+        key.task_id = task.id
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return 0
+    return 1
+
+
+def _reason(pupil: Pupil, today: date) -> str:
+    flags = [name for name, on in (("child protection plan", pupil.child_protection_plan),
+                                   ("child in need", pupil.child_in_need),
+                                   ("looked after", pupil.looked_after)) if on]
+    flagged = f" ({', '.join(flags)})" if flags else ""
+    return (f"{pupil.display_name}{flagged}, {pupil.year_group}: absent with no reason on "
+            f"{today:%a %d %b}")
+
+
+def _details(session: Session, school: School, pupil: Pupil, action: OpenTask,
+             today: date) -> str | None:
+    """For a call, the numbers to ring in order; for a letter, the letter itself."""
+    contacts = session.exec(select(Contact, PupilContact).join(
+        PupilContact, col(PupilContact.contact_id) == Contact.id).where(
+        PupilContact.pupil_id == pupil.id).order_by(col(PupilContact.priority))).all()
+    if action.kind == "letter" and action.template:
+        first = contacts[0][0].name if contacts else "Parent or carer"
+        since = school_calendar(school).add_school_days(today, 1 - action.day_number)
+        return render_letter(action.template, school=school.name, pupil=pupil.display_name,
+                             contact=first, first_day=since.isoformat(),
+                             days=action.day_number,
+                             office_phone=school_policy(school).messages.office_phone)
+    if action.kind != "call":
+        return None
+    return "\n".join(f"{link.priority}. {c.name} ({link.relationship or 'contact'}): "
+                     f"{c.mobile or 'no mobile on record'}" for c, link in contacts)
+
+
+def _stand_down(session: Session, school: School, today: date, open_cases: set[int],
+                now: datetime) -> int:
+    """A report closed the case: cancel its queued chase texts and its no-contact tasks."""
+    actions = session.exec(select(ChaseAction).where(
+        ChaseAction.school_id == school.id, ChaseAction.day == today)).all()
+    closed = [a for a in actions if a.pupil_id not in open_cases]
+    cancelled = 0
+    for action in closed:
+        message = session.get(Message, action.message_id) if action.message_id else None
+        if message is not None and message.status == MessageStatus.queued:
+            message.status = MessageStatus.cancelled.value
+            message.updated_at = now
+            session.add(message)
+            cancelled += 1
+        task = session.get(StaffTask, action.task_id) if action.task_id else None
+        if task is not None and task.status == TaskStatus.open and task.kind != "letter" \
+                and not _for_vulnerable(school, action.step):
+            task.status = TaskStatus.cancelled.value
+            task.outcome = "The parent reported the absence."
+            task.completed_at = now
+            session.add(task)
+    session.commit()
+    return cancelled
+
+
+def _for_vulnerable(school: School, step: str) -> bool:
+    """A DSL's task about a vulnerable pupil stands even when the parent has reported."""
+    return any(s.name == step and s.when.value == "vulnerable"
+               for s in school_policy(school).escalation)
