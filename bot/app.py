@@ -33,7 +33,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             db.upgrade(engine)
-        logger.info("channels on: %s", ", ".join(settings.channels) or "none")
+        logger.info("channels on: %s", ", ".join(app.state.senders) or "none")
         outbox = asyncio.create_task(outbox_loop(app.state))
         tick = asyncio.create_task(tick_loop(app.state)) if settings.tick else None
         yield

@@ -104,10 +104,13 @@ def _handle(session: Session, conversation: Conversation, message: Message,
         set_status(conversation, ConversationStatus.needs_attention, now)
     elif STOP.match(word):
         conversation.opted_out = True
-        replies.send("stopped", force=True)
+        if conversation.channel != ChannelKind.sms:
+            # On SMS the carrier-level opt-out (Twilio's) confirms it, and blocks ours.
+            replies.send("stopped", force=True)
     elif START.match(word):
         conversation.opted_out = False
-        replies.send("started")
+        if conversation.channel != ChannelKind.sms:
+            replies.send("started")
     elif HELP.match(word):
         replies.send("help", force=True)
     elif conversation.contact_id is None:

@@ -19,6 +19,7 @@ class Outgoing:
     text: str
     keyboard: str | None = None  # "share_phone": Telegram's contact button
     in_session: bool = True  # WhatsApp: the parent wrote within 24 hours
+    from_address: str | None = None  # the school's own number for this channel, if it has one
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,10 @@ class Sent:
 class SendError(Exception):
     """The provider refused or could not be reached; `retry` says whether trying again helps."""
 
-    def __init__(self, message: str, *, retry: bool) -> None:
+    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry = retry
+        self.retry_after = retry_after  # seconds the provider asked us to wait (429)
 
 
 class Sender(Protocol):

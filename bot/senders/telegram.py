@@ -23,13 +23,13 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.senders import Outgoing, SendError, Sent
+from core.messages import render
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
 # The button's label: parents see it under the share-phone prompt.
 # TODO(templates): move to templates/messages/<lang>/ so it is translated with the prompt.
-SHARE_PHONE_LABEL = "Share my phone number"
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -88,14 +88,17 @@ def _keyboard(name: str | None) -> ReplyKeyboardMarkup | None:
     if name != "share_phone":
         return None
     # Telegram only sends the number when the parent taps the button; one_time hides it after.
-    button = KeyboardButton(SHARE_PHONE_LABEL, request_contact=True)
+    button = KeyboardButton(render("share_phone_button"), request_contact=True)
     return ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
 
 
 def _failure(error: TelegramError) -> SendError:
     """Telegram's error as a SendError: flood control and the network pass; refusals do not."""
     if isinstance(error, RetryAfter):
-        return SendError(f"Telegram flood control: {describe(error)}", retry=True)
+        wait = error.retry_after
+        seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+        return SendError(f"Telegram flood control: {describe(error)}", retry=True,
+                         retry_after=seconds)
     # BadRequest is a subclass of NetworkError in PTB, so it is checked first.
     if isinstance(error, BadRequest | Forbidden | InvalidToken | ChatMigrated):
         return SendError(f"Telegram refused the message: {describe(error)}", retry=False)

@@ -108,10 +108,13 @@ class TwilioSender:
         if message.channel == "sms":
             if not config.sms_from:
                 raise SendError("ROLLCALL_TWILIO_FROM is not set", retry=False)
-            return fields | {"from_": config.sms_from, "body": message.text}
+            # Each school texts from its own number; the deployment's is the fallback.
+            return fields | {"from_": message.from_address or config.sms_from,
+                             "body": message.text}
         if not config.whatsapp_from:
             raise SendError("ROLLCALL_TWILIO_WHATSAPP_FROM is not set", retry=False)
-        fields |= {"to": f"whatsapp:{message.to}", "from_": f"whatsapp:{config.whatsapp_from}"}
+        sender = message.from_address or config.whatsapp_from
+        fields |= {"to": f"whatsapp:{message.to}", "from_": f"whatsapp:{sender}"}
         if message.in_session:
             return fields | {"body": message.text}
         # Outside the 24 hours after the parent last wrote, WhatsApp delivers only templates

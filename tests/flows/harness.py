@@ -46,8 +46,9 @@ class BotHarness:
         self.clock.advance(timedelta(minutes=minutes))
 
     def say(self, number: str, text: str, *, provider_id: str | None = None,
-            channel: ChannelKind = ChannelKind.simulator) -> Received | None:
-        inbound = Inbound(channel=channel, sender=number, to=self.school.slug, text=text,
+            channel: ChannelKind = ChannelKind.simulator, to: str | None = None
+            ) -> Received | None:
+        inbound = Inbound(channel=channel, sender=number, to=to or self.school.slug, text=text,
                           provider_id=provider_id or f"sim-{next(_ids)}")
         return receive(self.session, inbound, self.clock)
 

@@ -13,8 +13,10 @@ import pytest
 from sqlmodel import Session, select
 
 from core.clock import FixedClock
+from core.conversation_models import Conversation
 from core.conversations import hand_back, link_sender, staff_reply
-from core.models import Contact, Pupil, School, StaffUser
+from core.models import ChannelKind, Contact, Pupil, School, StaffUser
+from core.schools import set_channel_address
 from tests.flows.harness import BotHarness
 
 SARAH = "+447700900001"
@@ -286,3 +288,14 @@ def test_a_parent_whose_language_is_romanian_is_answered_in_romanian(bot: BotHar
     assert bot.replies(ELENA) == ["Vă mulțumim. Stefan Radu: absență azi (luni 23 noiembrie), "
                                   "motiv: boală, se întoarce joi 26 noiembrie. Dacă ceva nu "
                                   "este corect, răspundeți CHANGE."]
+
+
+def test_stop_by_sms_is_confirmed_by_the_carrier_not_by_us(bot: BotHarness) -> None:
+    set_channel_address(session=bot.session, school=bot.school, channel=ChannelKind.sms,
+                        address="+447700900555")
+    bot.session.commit()
+    bot.say(SARAH, "Stop", channel=ChannelKind.sms, to="+447700900555")
+    assert bot.replies(SARAH) == []  # Twilio's opt-out replies, and would block ours
+    thread = bot.session.exec(select(Conversation).where(
+        Conversation.channel == "sms", Conversation.address == SARAH)).one()
+    assert thread.opted_out

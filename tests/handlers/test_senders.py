@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.outbox import send_queued
+from bot.outbox import RateLimiter, send_queued
 from bot.senders import Outgoing, SendError
 from bot.senders.telegram import TelegramSender
 from bot.senders.twilio import TwilioConfig, TwilioSender
+from core.attendance_models import StaffTask
 from core.clock import FixedClock
 from core.conversation_models import Conversation, Message
 from core.conversations import conversation_for, queue_reply
 from core.models import ChannelKind, School
+from core.schools import set_channel_address
 from tests.fakes.network import refuse_outside_connections
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -227,7 +230,7 @@ def stored(engine: Engine, message_id: int) -> tuple[Message, Conversation]:
         return message, conversation
 
 
-async def test_a_throttled_message_stays_queued_and_goes_on_the_next_pass(
+async def test_a_throttled_message_backs_off_and_goes_when_its_time_comes(
         engine: Engine, session: Session, school: School, clock: FixedClock,
         twilio_api: FakeTwilio) -> None:
     message_id = queue_sms(session, school, clock)
@@ -235,15 +238,39 @@ async def test_a_throttled_message_stays_queued_and_goes_on_the_next_pass(
     twilio_api.then_fail(429, 20429)
     twilio_api.then_fail(500, 20500)
     assert await send_queued(engine, senders, clock) == 0
-    assert await send_queued(engine, senders, clock) == 0
+    assert await send_queued(engine, senders, clock) == 0  # backing off: not tried again yet
     message, _ = stored(engine, message_id)
-    assert (message.status, message.attempts) == ("queued", 2)
-    clock.advance(timedelta(seconds=5))
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert message.next_attempt_at == clock() + timedelta(seconds=10)
+    clock.advance(timedelta(seconds=10))
+    assert await send_queued(engine, senders, clock) == 0  # the 500: wait twice as long
+    message, _ = stored(engine, message_id)
+    assert message.next_attempt_at == clock() + timedelta(seconds=20)
+    clock.advance(timedelta(seconds=20))
     assert await send_queued(engine, senders, clock) == 1
     message, _ = stored(engine, message_id)
     assert (message.status, message.attempts, message.error) == ("sent", 3, None)
     assert message.provider_id is not None and message.provider_id.startswith("SM")
     assert len(twilio_api.messages()) == 3
+
+
+async def test_a_message_that_never_gets_through_becomes_a_call_for_the_office(
+        engine: Engine, session: Session, school: School, clock: FixedClock,
+        twilio_api: FakeTwilio) -> None:
+    message_id = queue_sms(session, school, clock)
+    senders = {"sms": twilio_sender(twilio_api.url)}
+    for _ in range(5):
+        twilio_api.then_fail(503, 20503)
+    for _ in range(5):
+        await send_queued(engine, senders, clock)
+        clock.advance(timedelta(minutes=20))
+    message, conversation = stored(engine, message_id)
+    assert (message.status, message.attempts) == ("failed", 5)
+    assert conversation.status == "needs_attention"
+    with Session(engine) as check:
+        (task,) = check.exec(select(StaffTask)).all()
+    assert (task.kind, task.role, task.status) == ("undelivered", "office", "open")
+    assert task.details == message.body
 
 
 async def test_a_refused_message_fails_at_once_and_the_thread_needs_staff(
@@ -272,3 +299,24 @@ async def test_whatsapp_goes_as_the_template_once_the_parent_is_24_hours_quiet(
     [fields] = twilio_api.messages()
     assert fields["To"] == f"whatsapp:{PARENT}"
     assert ("ContentSid" in fields, "Body" in fields) == (template, not template)
+
+
+async def test_each_school_texts_from_its_own_number(
+        engine: Engine, session: Session, school: School, clock: FixedClock,
+        twilio_api: FakeTwilio) -> None:
+    set_channel_address(session=session, school=school, channel=ChannelKind.sms,
+                        address="+447700900555")
+    queue_sms(session, school, clock)
+    assert await send_queued(engine, {"sms": twilio_sender(twilio_api.url)}, clock) == 1
+    [fields] = twilio_api.messages()
+    assert (fields["From"], fields["To"]) == ("+447700900555", PARENT)
+
+
+async def test_the_rate_limiter_spaces_messages_to_one_chat() -> None:
+    limiter = RateLimiter(overall=1000.0, per_recipient=20.0)  # 50 ms apart per chat
+    start = time.monotonic()
+    await limiter.wait("chat-1")
+    await limiter.wait("chat-2")  # another chat need not wait
+    assert time.monotonic() - start < 0.04
+    await limiter.wait("chat-1")
+    assert time.monotonic() - start >= 0.045
