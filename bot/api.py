@@ -89,6 +89,9 @@ class TaskPublic(BaseModel):
 class TaskCompletion(BaseModel):
     outcome: str = Field(min_length=1, max_length=1000)
     staff: str = Field(max_length=254, pattern=EMAIL, description="The staff member's email")
+    contact_made: bool | None = Field(
+        default=None, description="For a call: a parent or carer was reached (the chase's "
+        "no-contact steps then stop for the day).")
 
 
 class TaskDone(BaseModel):
@@ -173,7 +176,8 @@ def router(settings: Settings) -> APIRouter:
             with _transaction(db):
                 task = complete_task(session=db, school=found, task_id=task_id,
                                      outcome=body.outcome, staff=body.staff,
-                                     clock=request.app.state.clock)
+                                     clock=request.app.state.clock,
+                                     contact_made=body.contact_made)
         except TaskNotFound as error:
             raise HTTPException(404, str(error)) from None
         except TaskClosed as error:

@@ -45,6 +45,7 @@ def wake(state: Any) -> None:
 async def tick_loop(state: Any) -> None:
     """Run the chase tick every minute; it is idempotent, so every process may run it."""
     while True:
+        await asyncio.sleep(TICK_SECONDS)  # the first a minute after start-up
         try:
             result = await run_in_threadpool(run_tick, state.engine, state.clock())
             if result.chases or result.tasks:
@@ -53,7 +54,6 @@ async def tick_loop(state: Any) -> None:
             wake(state)
         except Exception:
             logger.exception("tick failed; the next one will try again")
-        await asyncio.sleep(TICK_SECONDS)
 
 
 async def outbox_loop(state: Any) -> None:

@@ -120,6 +120,8 @@ class StaffTask(SQLModel, table=True):
     due_at: datetime = Field(sa_column=_timestamp())
     status: str = Field(default=TaskStatus.open, max_length=16, index=True)
     outcome: str | None = Field(default=None, max_length=1000)
+    contact_made: bool | None = Field(
+        default=None, description="A call reached a parent or carer: no-contact steps stop.")
     completed_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
     completed_by: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_timestamp())

@@ -49,6 +49,7 @@ class ChaseState:
     done: dict[tuple[int, str], datetime] = field(default_factory=dict)  # (pupil, key): when
     replied: frozenset[int] = frozenset()  # contacts who answered today after a chase
     failed: frozenset[int] = frozenset()  # contacts whose chase today was not delivered
+    reached: frozenset[int] = frozenset()  # pupils whose family staff reached by phone today
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _due(step: LadderStep, case: Case, state: ChaseState) -> bool:
 
 
 def _contact_made(case: Case, state: ChaseState) -> bool:
-    return any(c.id in state.replied for c in case.contacts)
+    return case.pupil_id in state.reached or any(c.id in state.replied for c in case.contacts)
 
 
 def _step_actions(step: LadderStep, case: Case, state: ChaseState,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -98,7 +98,11 @@ def load_state(session: Session, school: School, calendar: SchoolCalendar,
             for a in session.exec(select(ChaseAction).where(
                 ChaseAction.school_id == school.id, ChaseAction.day == today)).all()}
     replied, failed = _responses(session, school.id, today, calendar)
-    return ChaseState(today, local_now, tuple(cases), done, replied, failed)
+    reached = frozenset(p for p in session.exec(select(StaffTask.pupil_id).where(
+        StaffTask.school_id == school.id, col(StaffTask.contact_made),
+        col(StaffTask.completed_at) >= calendar.at_local(today, time(0, 0)))).all()
+        if p is not None)
+    return ChaseState(today, local_now, tuple(cases), done, replied, failed, reached)
 
 
 def _unexplained_by_day(session: Session, school_id: int, calendar: SchoolCalendar,

@@ -36,7 +36,7 @@ def open_tasks(*, session: Session, school: School) -> list[OpenTask]:
 
 
 def complete_task(*, session: Session, school: School, task_id: int, outcome: str,
-                  staff: str, clock: Clock) -> StaffTask:
+                  staff: str, clock: Clock, contact_made: bool | None = None) -> StaffTask:
     """Mark a task done. Sending the same completion again changes nothing (a retry); any
     other completion of a closed task is refused. The caller commits."""
     task = session.get(StaffTask, task_id)
@@ -48,6 +48,7 @@ def complete_task(*, session: Session, school: School, task_id: int, outcome: st
     if task.status != TaskStatus.open:
         raise TaskClosed(f"task #{task_id} is already {task.status}")
     task.status, task.outcome, task.completed_by = TaskStatus.done.value, outcome, staff
+    task.contact_made = contact_made
     task.completed_at = clock()
     session.add(task)
     session.flush()

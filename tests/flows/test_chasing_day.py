@@ -20,6 +20,7 @@ from core.chasing_runner import run_tick
 from core.clock import FixedClock
 from core.models import Pupil, School
 from core.policy import load_policy
+from core.register_tasks import complete_task
 from tests.flows.harness import BotHarness
 
 SARAH, JAMES, ELENA = "+447700900001", "+447700900002", "+40712345678"
@@ -141,3 +142,14 @@ def test_a_letter_on_day_three_says_since_when_and_for_how_long(bot: BotHarness)
     assert letter.details is not None
     assert "not been in school since 23 November 2026 (3 school days)" in letter.details
     assert "Dear Sarah Smith" in letter.details
+
+
+def test_a_call_that_reached_the_family_stops_the_no_contact_steps(bot: BotHarness) -> None:
+    mark_absent(bot, date(2026, 11, 23), "Stefan")
+    tick(bot, "2026-11-23 09:30")  # Elena texted; the DSL told (child protection plan)
+    dsl_task = bot.session.exec(select(StaffTask)).one()
+    complete_task(session=bot.session, school=bot.school, task_id=dsl_task.id or 0,
+                  outcome="Spoke to mum: Stefan is with his grandmother today", staff="dsl@x.org",
+                  clock=bot.clock, contact_made=True)
+    bot.session.commit()
+    assert tick(bot, "2026-11-23 12:00") == (0, 0)  # no "no contact made" task
