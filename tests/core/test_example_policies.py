@@ -35,9 +35,17 @@ def policy(school: str) -> Policy:
 
 
 def steps(school: str, day: int) -> list[LadderStep]:
-    """The steps that fall due on a school day of the absence, repeats included, in time order."""
+    """The school's attendance steps that fall due on a school day of the absence, repeats
+    included, in time order (the safeguarding step for vulnerable pupils is checked apart)."""
     return sorted((s for s in policy(school).escalation
-                   if s.day <= day <= (s.until_day or s.day)), key=lambda s: s.at)
+                   if s.day <= day <= (s.until_day or s.day) and s.name != "dsl-vulnerable"),
+                  key=lambda s: s.at)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_school_tells_the_dsl_at_once_about_a_vulnerable_pupil(path: Path) -> None:
+    (step,) = [s for s in load_policy(path).escalation if s.when is StepCondition.vulnerable]
+    assert (step.day, step.action, step.role) == (1, StepAction.task, StaffRole.dsl)
 
 
 def calls(school: str, day: int) -> list[LadderStep]:
@@ -137,7 +145,7 @@ def test_bromley_hills_sends_a_letter_within_5_days_when_nobody_has_responded() 
 
 
 def test_bromley_hills_home_visit_is_slt_and_only_when_nobody_has_responded() -> None:
-    visit = policy("bromley-hills").escalation[-1]
+    visit = steps("bromley-hills", 6)[-1]
     assert (visit.day, visit.role, visit.when) == (6, StaffRole.headteacher,
                                                    StepCondition.no_contact)
     assert "home visit" in visit.title and "social services" in visit.title
