@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -88,3 +89,8 @@ def conversation(engine: Engine, address: str) -> Conversation:
     with Session(engine) as session:
         return session.exec(select(Conversation).where(
             Conversation.address == address)).one()
+
+
+def engine_of(client: TestClient) -> Engine:
+    """The database behind a test client's app."""
+    return client.app.state.engine  # type: ignore[attr-defined,no-any-return]

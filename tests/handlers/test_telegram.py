@@ -32,6 +32,7 @@ from tests.handlers.channel_app import (
     PUBLIC_URL,
     SARAH,
     copy_of,
+    engine_of,
     eventually,
     messages,
     monday_morning,
@@ -86,10 +87,6 @@ def refusing(seeded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     app = create_app(telegram_settings(url, "http://127.0.0.1:9"), clock=monday_morning())
     with TestClient(app) as client:
         yield client
-
-
-def engine_of(client: TestClient) -> Engine:
-    return client.app.state.engine  # type: ignore[attr-defined,no-any-return]
 
 
 def update(update_id: int, chat: int = CHAT, **message: Any) -> dict[str, Any]:

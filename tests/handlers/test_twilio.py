@@ -29,6 +29,7 @@ from tests.handlers.channel_app import (
     SARAH,
     conversation,
     copy_of,
+    engine_of,
     eventually,
     messages,
     monday_morning,
@@ -87,10 +88,6 @@ def refusing(seeded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     app = create_app(twilio_settings(url, "http://127.0.0.1:9"), clock=monday_morning())
     with TestClient(app) as client:
         yield client
-
-
-def engine_of(client: TestClient) -> Engine:
-    return client.app.state.engine  # type: ignore[attr-defined,no-any-return]
 
 
 def sms(body: str = ABSENCE, sid: str = "SM" + "1" * 32, sender: str = SARAH,
