@@ -44,15 +44,33 @@ def _sqlite_engine(template: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _postgres_engine() -> Iterator[Engine]:
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """One PostgreSQL database taken through every migration; each test gets a copy of it
+    (CREATE DATABASE ... TEMPLATE), which is much quicker than migrating each time."""
+    name = f"rollcall_template_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db.make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    db.upgrade(engine)
+    engine.dispose()  # a template may have no connections when it is copied
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgres_engine(template: str) -> Iterator[Engine]:
     """A database of its own for one test, migrated, dropped afterwards."""
     name = f"rollcall_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = db.make_engine(url)
-    db.upgrade(engine)
     try:
         yield engine
     finally:
@@ -68,7 +86,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path,
     if request.param == "sqlite":
         yield from _sqlite_engine(migrated_sqlite, tmp_path)
     else:
-        yield from _postgres_engine()
+        yield from _postgres_engine(request.getfixturevalue("postgres_template"))
 
 
 @pytest.fixture
