@@ -17,6 +17,7 @@ from bot import api
 from bot.channels import add_channel
 from bot.delivery import outbox_loop, tick_loop
 from bot.pages import render_page
+from bot.web import add_staff_pages
 from core import db
 from core.clock import Clock, system_clock
 from core.models import School
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     for channel in settings.channels:
         add_channel(app, channel, settings)
     app.include_router(api.router(settings))
+    add_staff_pages(app, settings)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

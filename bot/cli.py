@@ -16,13 +16,14 @@ from sqlmodel import Session
 from bot.cli_chasing import tick_command
 from bot.cli_parsing import bench_parse, eval_app, parse_command
 from bot.cli_register import export_app, import_register_command, register_app
+from bot.cli_staff import staff_app
 from core import db
 from core.calendar import NoSchoolDay, load_calendar
 from core.clock import system_clock
 from core.codes import CODES
 from core.configfile import ConfigError
-from core.demo import ensure_demo_school
-from core.models import ChannelKind
+from core.demo import DEMO_PASSWORD, ensure_demo_school, set_demo_passwords
+from core.models import ChannelKind, StaffUser
 from core.policy import load_policy
 from core.roster import ImportReport, import_roster
 from core.roster_rows import RosterFileError, read_csv
@@ -59,6 +60,7 @@ app.command("tick")(tick_command)
 bench_app.command("parse")(bench_parse)
 app.add_typer(export_app, name="export")
 app.add_typer(register_app, name="register")
+app.add_typer(staff_app, name="staff")
 import_app.command("register")(import_register_command)
 
 SchoolOption = Annotated[str | None, typer.Option(
@@ -108,9 +110,17 @@ def serve(
         with _session() as session:
             school, created = ensure_demo_school(session=session, clock=system_clock)
             typer.echo(f"Demo school {'created' if created else 'ready'}: {school.name}")
+            _print_demo_staff(set_demo_passwords(session=session, school=school))
     host, port = host or settings.host, port or settings.port
     typer.echo(f"Rollcall on http://{host}:{port}  (database: {_safe_url(settings)})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _print_demo_staff(users: list[StaffUser]) -> None:
+    # Demo mode only: a made-up school, so its shared password may be shown.
+    typer.echo(f"Demo staff sign in at /staff with the password {DEMO_PASSWORD!r}:")
+    for user in users:
+        typer.echo(f"  {user.email}  ({user.role})")
 
 
 def _safe_url(settings: Settings) -> str:

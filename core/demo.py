@@ -18,6 +18,7 @@ from core.clock import Clock
 from core.models import ChannelKind, School, StaffRole, StaffUser
 from core.roster import import_roster
 from core.schools import add_school, set_channel_address
+from core.staff import hash_password
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Oakfield Primary (demo)"
@@ -127,6 +128,21 @@ DEMO_STAFF = [
     ("Mark Osei", "head@oakfield.example.org", StaffRole.headteacher),
     ("IT Support", "admin@oakfield.example.org", StaffRole.admin),
 ]
+
+
+# Printed by `rollcall serve --demo` only: the demo school's staff sign in with it.
+DEMO_PASSWORD = "oakfield-demo"
+
+
+def set_demo_passwords(*, session: Session, school: School) -> list[StaffUser]:
+    """Give the demo staff who have no password the demo password; returns the demo staff."""
+    users = list(session.exec(select(StaffUser).where(
+        StaffUser.school_id == school.id).order_by(StaffUser.id)).all())
+    for user in users:
+        if user.password_hash is None:
+            user.password_hash = hash_password(DEMO_PASSWORD)
+            session.add(user)
+    return users
 
 
 def ensure_demo_school(*, session: Session, clock: Clock) -> tuple[School, bool]:

@@ -165,4 +165,9 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(max_length=32)
     password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
+    failed_signins: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                description="Failed sign-ins in a row; reset by a good one.")
+    locked_until: datetime | None = Field(
+        default=None, sa_column=_timestamp(True),
+        description="Too many failed sign-ins: no sign-in before this instant.")
     created_at: datetime = Field(sa_column=_timestamp())

@@ -14,6 +14,7 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 API_KEY_MIN = 24
+SECRET_KEY_MIN = 32
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer key for the MIS and staff API (/api/v1); at least 24 characters. "
         "Without it the API answers 503.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs staff session cookies; at least 32 characters. Without it each "
+        "process makes a random key (development only: sign-ins end at a restart).",
     )
 
     public_url: str | None = Field(
@@ -96,8 +102,9 @@ class Settings(BaseSettings):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("api_key", "public_url", "twilio_account_sid", "twilio_auth_token",
-                     "twilio_from", "twilio_whatsapp_from", "twilio_whatsapp_template_sid",
+    @field_validator("api_key", "secret_key", "public_url", "twilio_account_sid",
+                     "twilio_auth_token", "twilio_from", "twilio_whatsapp_from",
+                     "twilio_whatsapp_template_sid",
                      "twilio_api_base", "telegram_token", "telegram_secret", "telegram_api_base",
                      mode="before")
     @classmethod
@@ -135,6 +142,15 @@ class Settings(BaseSettings):
         # The API reads and writes pupils' registers: a short key could be guessed.
         if value is not None and len(value.get_secret_value().strip()) < API_KEY_MIN:
             raise ValueError(f"must be at least {API_KEY_MIN} characters: make one with "
+                             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # Anyone who knows the key can sign a cookie saying they are the head.
+        if value is not None and len(value.get_secret_value().strip()) < SECRET_KEY_MIN:
+            raise ValueError(f"must be at least {SECRET_KEY_MIN} characters: make one with "
                              "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
 

@@ -1,0 +1,16 @@
+"""The staff web pages: sign-in, Today, Inbox, Approvals and Tasks."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.web import signin, today
+from bot.web.auth import install_sessions
+from core.settings import Settings
+
+
+def add_staff_pages(app: FastAPI, settings: Settings) -> None:
+    """Sessions, CSRF and every staff page; each page needs a signed-in member of staff."""
+    install_sessions(app, settings)
+    for module in (signin, today):
+        app.include_router(module.router())
