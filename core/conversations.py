@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -237,3 +238,36 @@ def link_sender(session: Session, conversation: Conversation, contact: Contact,
         session.add(contact)
     set_status(conversation, ConversationStatus.open, now)
     session.add(conversation)
+
+
+# A message's delivery moves one way; callbacks can arrive out of order, so a status only ever
+# replaces one of a lower rank.
+DELIVERY_RANK = {MessageStatus.queued: 0, MessageStatus.sent: 1, MessageStatus.delivered: 2,
+                 MessageStatus.undelivered: 3, MessageStatus.failed: 3}
+
+
+def record_delivery(session: Session, channels: list[str], provider_id: str,
+                    status: MessageStatus, error: str | None, now: datetime) -> bool:
+    """Move our outgoing message with this provider id forward to `status`; False if nothing
+    changed. A failure also puts the thread in front of staff (and lets the chase move on to
+    the next contact): the parent did not get our message."""
+    rank = DELIVERY_RANK[status]
+    message = session.exec(select(Message).where(
+        col(Message.channel).in_(channels), Message.provider_id == provider_id,
+        Message.direction == Direction.outgoing)).first()
+    if message is None:
+        return False
+    lower = [stored.value for stored, r in DELIVERY_RANK.items() if r < rank]
+    values: dict[str, object] = {"status": status.value, "updated_at": now}
+    if rank == 3:
+        values["error"] = (error or f"the provider reports the message {status.value}")[:500]
+    # One conditional UPDATE, so two callbacks racing cannot move the message backwards.
+    changed = session.execute(update(Message).where(
+        col(Message.id) == message.id, col(Message.status).in_(lower)).values(**values))
+    if changed.rowcount and rank == 3:  # type: ignore[attr-defined]
+        conversation = session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        set_status(conversation, ConversationStatus.needs_attention, now)
+        session.add(conversation)
+    session.commit()
+    return bool(changed.rowcount)  # type: ignore[attr-defined]

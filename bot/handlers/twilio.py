@@ -17,8 +17,8 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
@@ -27,14 +27,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.delivery import accept
 from bot.handlers.webhook import read_capped
 from bot.senders.twilio import KNOWN_ERRORS, STATUS_PATH
+from core import conversations
 from core.conversation_models import (
-    Conversation,
-    ConversationStatus,
-    Direction,
-    Message,
     MessageStatus,
 )
-from core.conversations import Inbound, UnknownAddress, set_status
+from core.conversations import Inbound, UnknownAddress
 from core.models import ChannelKind
 from core.phones import InvalidPhone, to_e164
 from core.settings import Settings
@@ -45,13 +42,12 @@ EMPTY_TWIML = str(MessagingResponse())  # "nothing to send now": replies go by t
 MAX_FIELDS = 100  # a message has about 20; with ten media items about 40
 MAX_MEDIA = 10  # Twilio's own limit per message
 MEDIA_URL = re.compile(r"^MediaUrl(\d{1,2})$")
-# Twilio's statuses in the order a message moves through them; callbacks can arrive out of
-# order, so a status only ever replaces one of a lower rank.
-RANK = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 0, "sent": 1,
-        "delivered": 2, "read": 2, "undelivered": 3, "failed": 3}
-STORED = {"read": "delivered"}  # WhatsApp's read receipt; the message column stops at delivered
-STORED_RANK = {MessageStatus.queued: 0, MessageStatus.sent: 1, MessageStatus.delivered: 2,
-               MessageStatus.undelivered: 3, MessageStatus.failed: 3}
+# Twilio's statuses as ours (WhatsApp's read receipt counts as delivered).
+OURS = {"accepted": MessageStatus.queued, "scheduled": MessageStatus.queued,
+        "queued": MessageStatus.queued, "sending": MessageStatus.queued,
+        "sent": MessageStatus.sent, "delivered": MessageStatus.delivered,
+        "read": MessageStatus.delivered, "undelivered": MessageStatus.undelivered,
+        "failed": MessageStatus.failed}
 
 SignedForm = Callable[[Request], Awaitable[FormData]]
 
@@ -164,32 +160,15 @@ def _media(fields: dict[str, str]) -> tuple[str, ...]:
 
 def record_delivery(engine: Engine, sid: str, status: str, error_code: str | None,
                     now: datetime) -> bool:
-    """Move our message with this Twilio sid forward to `status`; False if nothing changed.
-
-    A failure also puts the thread in front of staff: the parent did not get our message.
-    """
-    rank = RANK.get(status)
+    """Move our message with this Twilio sid forward to `status`; False if nothing changed."""
+    ours = OURS.get(status)
+    if ours is None:
+        logger.info("twilio status %s for message %s ignored (unknown)", status, sid)
+        return False
     with Session(engine) as session:
-        message = session.exec(select(Message).where(
-            col(Message.channel).in_([ChannelKind.sms.value, ChannelKind.whatsapp.value]),
-            Message.provider_id == sid, Message.direction == Direction.outgoing)).first()
-        if message is None or rank is None:
-            logger.info("twilio status %s for message %s ignored (unknown)", status, sid)
-            return False
-        lower = [stored.value for stored, r in STORED_RANK.items() if r < rank]
-        values: dict[str, object] = {"status": STORED.get(status, status), "updated_at": now}
-        if rank == 3:
-            values["error"] = _failure_text(status, error_code)
-        # One conditional UPDATE, so two callbacks racing cannot move the message backwards.
-        changed = session.execute(update(Message).where(
-            col(Message.id) == message.id, col(Message.status).in_(lower)).values(**values))
-        if changed.rowcount and rank == 3:  # type: ignore[attr-defined]
-            conversation = session.get(Conversation, message.conversation_id)
-            assert conversation is not None
-            set_status(conversation, ConversationStatus.needs_attention, now)
-            session.add(conversation)
-        session.commit()
-        return bool(changed.rowcount)  # type: ignore[attr-defined]
+        return conversations.record_delivery(
+            session, [ChannelKind.sms.value, ChannelKind.whatsapp.value], sid, ours,
+            _failure_text(status, error_code), now)
 
 
 def _failure_text(status: str, error_code: str | None) -> str:
