@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.pages import render_page
-from bot.web.auth import csrf_token
+from bot.web.auth import csrf_token, sees_safeguarding
 from core.models import StaffUser
 
 NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
@@ -16,6 +16,13 @@ NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
 def staff_page(request: Request, staff: StaffUser | None, name: str, *, section: str = "",
                status_code: int = 200, **context: object) -> HTMLResponse:
     """A page in templates/pages/staff/ inside the layout (navigation, sign-out)."""
+    flash = request.session.pop("flash", None)
     return render_page(f"staff/{name}", status_code=status_code, staff=staff,
                        csrf=csrf_token(request), navigation=NAVIGATION, section=section,
+                       flash=flash, safeguarding=staff is not None and sees_safeguarding(staff),
                        **context)
+
+
+def flash(request: Request, text: str, *, error: bool = False) -> None:
+    """A one-line notice shown on the next page (after a redirect)."""
+    request.session["flash"] = {"text": text, "error": error}

@@ -1,0 +1,106 @@
+"""The Inbox: conversations with parents, one thread in full, and what staff do in it
+(reply on the parent's channel, hand back to the bot, link an unknown sender)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from bot.delivery import wake
+from bot.web.auth import Csrf, StaffDep, staff_school
+from bot.web.render import flash, staff_page
+from core.codes import CODES
+from core.conversation_models import Conversation
+from core.conversations import hand_back, link_sender, staff_reply
+from core.models import Contact, StaffUser
+from core.staff_inbox import InboxFilter, find_contacts, list_threads, load_thread
+
+FILTERS = ((InboxFilter.all, "All"), (InboxFilter.needs_action, "Needs action"),
+           (InboxFilter.unknown, "Unknown sender"), (InboxFilter.waiting, "Waiting for parent"),
+           (InboxFilter.resolved, "Resolved"))
+
+
+def _back(conversation_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/staff/inbox/{conversation_id}", status_code=303)
+
+
+def _conversation(session: Session, staff: StaffUser, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.school_id != staff.school_id:
+        raise HTTPException(404, "No such conversation")
+    return conversation
+
+
+def router() -> APIRouter:
+    routes = APIRouter(tags=["staff pages"])
+
+    @routes.get("/staff/inbox", response_class=HTMLResponse)
+    def inbox_page(request: Request, staff: StaffDep, filter: InboxFilter = InboxFilter.all,
+                   q: str = "") -> HTMLResponse:
+        """Conversations, most recently active first."""
+        with Session(request.app.state.engine) as session:
+            school = staff_school(session, staff)
+            rows = list_threads(session=session, school=school, show=filter, search=q[:100])
+            return staff_page(request, staff, "inbox.html", section="inbox", rows=rows,
+                              filters=FILTERS, current=filter, q=q[:100])
+
+    @routes.get("/staff/inbox/{conversation_id}", response_class=HTMLResponse)
+    def thread_page(request: Request, staff: StaffDep, conversation_id: int,
+                    link_q: str = "") -> HTMLResponse:
+        """The whole thread, its reports to approve, and the reply form."""
+        with Session(request.app.state.engine) as session:
+            school = staff_school(session, staff)
+            thread = load_thread(session=session, school=school, conversation_id=conversation_id)
+            if thread is None:
+                raise HTTPException(404, "No such conversation")
+            matches = find_contacts(session=session, school=school, search=link_q[:100]) \
+                if link_q.strip() and thread.contact is None else []
+            return staff_page(request, staff, "thread.html", section="inbox", thread=thread,
+                              codes=CODES.values(), link_q=link_q[:100], matches=matches)
+
+    @routes.post("/staff/inbox/{conversation_id}/reply", dependencies=[Csrf])
+    async def reply(request: Request, staff: StaffDep, conversation_id: int,
+                    text: Annotated[str, Form(min_length=1, max_length=1600)]
+                    ) -> RedirectResponse:
+        """Staff write to the parent; the outbox sends it on the parent's channel."""
+        def work() -> None:
+            with Session(request.app.state.engine) as session:
+                conversation = _conversation(session, staff, conversation_id)
+                staff_reply(session, conversation, staff, text.strip(),
+                            request.app.state.clock())
+                session.commit()
+
+        await run_in_threadpool(work)
+        wake(request.app.state)
+        flash(request, "Reply queued: it goes out on the parent's channel.")
+        return _back(conversation_id)
+
+    @routes.post("/staff/inbox/{conversation_id}/hand-back", dependencies=[Csrf])
+    def hand_back_form(request: Request, staff: StaffDep,
+                       conversation_id: int) -> RedirectResponse:
+        with Session(request.app.state.engine) as session:
+            hand_back(session, _conversation(session, staff, conversation_id),
+                      request.app.state.clock())
+            session.commit()
+        flash(request, "Handed back: the bot answers this parent again.")
+        return _back(conversation_id)
+
+    @routes.post("/staff/inbox/{conversation_id}/link", dependencies=[Csrf])
+    def link_form(request: Request, staff: StaffDep, conversation_id: int,
+                  contact_id: Annotated[int, Form()]) -> RedirectResponse:
+        """Say who an unknown sender is."""
+        with Session(request.app.state.engine) as session:
+            conversation = _conversation(session, staff, conversation_id)
+            contact = session.get(Contact, contact_id)
+            if contact is None or contact.school_id != staff.school_id:
+                raise HTTPException(404, "No such contact")
+            link_sender(session, conversation, contact, request.app.state.clock())
+            session.commit()
+            flash(request, f"Linked to {contact.name}.")
+        return _back(conversation_id)
+
+    return routes
