@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -14,6 +16,10 @@ _pages = Environment(
     autoescape=select_autoescape(default=True),
     undefined=StrictUndefined,
 )
+
+# Instants are stored in UTC; staff read them on the school's wall clock.
+_pages.filters["local"] = lambda instant, zone="Europe/London": (
+    instant.astimezone(ZoneInfo(zone)) if isinstance(instant, datetime) else instant)
 
 
 def render_page(name: str, status_code: int = 200, **context: object) -> HTMLResponse:
