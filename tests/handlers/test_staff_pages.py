@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as timer
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -49,18 +48,13 @@ def add_task(client: TestClient, due_in: timedelta, title: str) -> int:
 
 
 @pytest.mark.parametrize("role", list(STAFF))
-def test_every_role_reaches_every_page_quickly(client: TestClient, role: str) -> None:
+def test_every_role_reaches_every_page(client: TestClient, role: str) -> None:
+    # Speed is a benchmark's job, not a timed test's: see the issue note on page timings.
     sign_in(client, role)
     for page in PAGES:
-        timings = []
-        for _ in range(3):  # the best of three: the page's own cost, not a busy machine's
-            started = timer.perf_counter()
-            response = client.get(page)
-            timings.append(timer.perf_counter() - started)
-        elapsed = min(timings)
+        response = client.get(page)
         assert response.status_code == 200, page
         assert '<nav aria-label="Main">' in response.text
-        assert elapsed < 0.3, f"{page} took {elapsed * 1000:.0f} ms"
 
 
 @pytest.mark.parametrize("page", [*PAGES, "/staff/inbox/1", "/staff/api/today"])
