@@ -49,7 +49,7 @@ def add_task(client: TestClient, due_in: timedelta, title: str) -> int:
 
 @pytest.mark.parametrize("role", list(STAFF))
 def test_every_role_reaches_every_page(client: TestClient, role: str) -> None:
-    # Speed is a benchmark's job, not a timed test's: see the issue note on page timings.
+    # Page speed (300 ms of server time at most) is for a benchmark to measure, not a test.
     sign_in(client, role)
     for page in PAGES:
         response = client.get(page)
