@@ -10,16 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from bot.web.auth import Csrf, StaffDep, staff_school
-from bot.web.render import flash, staff_page
+from bot.web.render import flash, staff_page, staff_path
 from core.codes import CODES, UnknownCode
 from core.register_approval import ApprovalRefused, CannotApprove, ReportNotFound, approve_report
 from core.staff_inbox import pending_reports
 
 REFUSALS = (ApprovalRefused, CannotApprove, ReportNotFound, UnknownCode)
-
-
-def _local(url: str) -> str:
-    return url if url.startswith("/staff") and not url.startswith("//") else "/staff/approvals"
 
 
 def router() -> APIRouter:
@@ -83,6 +79,6 @@ def router() -> APIRouter:
                 session.commit()
                 flash(request, f"Approved with code {approval.code}: "
                                f"{len(approval.marks)} session(s) in the register.")
-        return RedirectResponse(_local(back), status_code=303)
+        return RedirectResponse(staff_path(back, "/staff/approvals"), status_code=303)
 
     return routes

@@ -26,3 +26,9 @@ def staff_page(request: Request, staff: StaffUser | None, name: str, *, section:
 def flash(request: Request, text: str, *, error: bool = False) -> None:
     """A one-line notice shown on the next page (after a redirect)."""
     request.session["flash"] = {"text": text, "error": error}
+
+
+def staff_path(url: str, fallback: str = "/staff") -> str:
+    """`url` if it is a path of the staff pages on this site, else `fallback`: a redirect
+    never leaves for another host."""
+    return url if url.startswith("/staff") and not url.startswith("//") else fallback

@@ -9,15 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.web.auth import Csrf, start_session
-from bot.web.render import staff_page
+from bot.web.render import staff_page, staff_path
 from core.staff import AccountLocked, SignInRefused, sign_in
-
-
-def _safe_next(next_url: str) -> str:
-    # Only a path on this site: never an open redirect to another host.
-    if next_url.startswith("/staff") and not next_url.startswith("//"):
-        return next_url
-    return "/staff"
 
 
 def router() -> APIRouter:
@@ -25,7 +18,7 @@ def router() -> APIRouter:
 
     @routes.get("/staff/sign-in", response_class=HTMLResponse)
     def sign_in_page(request: Request, next: str = "/staff") -> HTMLResponse:
-        return staff_page(request, None, "sign_in.html", next_url=_safe_next(next), email="",
+        return staff_page(request, None, "sign_in.html", next_url=staff_path(next), email="",
                           error=None)
 
     @routes.post("/staff/sign-in", dependencies=[Csrf])
@@ -39,10 +32,10 @@ def router() -> APIRouter:
             except (SignInRefused, AccountLocked) as refused:
                 session.commit()  # the failure counts towards the lockout
                 return staff_page(request, None, "sign_in.html", status_code=401,
-                                  next_url=_safe_next(next), email=email, error=str(refused))
+                                  next_url=staff_path(next), email=email, error=str(refused))
             session.commit()
         start_session(request, user)
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(staff_path(next), status_code=303)
 
     @routes.post("/staff/sign-out", dependencies=[Csrf])
     def sign_out(request: Request) -> Response:
