@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from core.attendance_models import StaffTask
 from core.demo import DEMO_SLUG
 from core.models import Contact, Pupil, PupilContact
+from tests.handlers.channel_app import copy_of, engine_of
 from tests.handlers.staff_client import NOW, STAFF, demo_database, post_form, sign_in, staff_app
 
 PAGES = ["/staff", "/staff/inbox", "/staff/approvals", "/staff/tasks"]
@@ -25,13 +26,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def client(template_db: Path, tmp_path: Path) -> Iterator[TestClient]:
-    copy = tmp_path / "rollcall.db"
-    copy.write_bytes(template_db.read_bytes())
-    yield from staff_app(f"sqlite:///{copy}")
-
-
-def engine_of(client: TestClient):  # type: ignore[no-untyped-def]
-    return client.app.state.engine  # type: ignore[attr-defined]
+    yield from staff_app(copy_of(template_db, tmp_path))
 
 
 def add_task(client: TestClient, due_in: timedelta, title: str) -> int:

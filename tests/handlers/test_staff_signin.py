@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from core.clock import FixedClock
 from core.models import StaffUser
+from tests.handlers.channel_app import copy_of
 from tests.handlers.staff_client import (
     NOW,
     STAFF,
@@ -35,9 +36,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def client(template_db: Path, tmp_path: Path, clock: FixedClock) -> Iterator[TestClient]:
-    copy = tmp_path / "rollcall.db"
-    copy.write_bytes(template_db.read_bytes())  # each test changes lockouts: its own database
-    yield from staff_app(f"sqlite:///{copy}", clock)
+    # Each test changes lockouts: a database of its own.
+    yield from staff_app(copy_of(template_db, tmp_path), clock)
 
 
 def test_every_staff_page_sends_a_stranger_to_sign_in(client: TestClient) -> None:
