@@ -207,7 +207,7 @@ def _context(session: Session, conversation: Conversation,
              replies: _Replies) -> flow.FlowContext:
     assert conversation.contact_id is not None
     pupils = linked_pupils(session, conversation.contact_id)
-    policy = school_policy(replies.school)
+    policy = replies.policy  # read once per message
     calendar = school_calendar(replies.school)
     local = calendar.local_time(replies.now).replace(tzinfo=None)
     children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
@@ -236,7 +236,7 @@ class _Replies:
         contact = session.get(Contact, conversation.contact_id) \
             if conversation.contact_id else None
         self.language = contact.preferred_language if contact else "en"
-        policy = school_policy(school)
+        self.policy = policy = school_policy(school)
         self.base: dict[str, Any] = {"school": school.name,
                                      "office_phone": policy.messages.office_phone,
                                      "leave_process": policy.messages.leave_process}

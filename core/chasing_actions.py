@@ -18,7 +18,6 @@ from core.letters import render_letter
 from core.messages import names_list, render
 from core.models import ChannelKind, Contact, Pupil, PupilContact, School
 from core.policy import Policy
-from core.schools import school_calendar, school_policy
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def address_on(contact: Contact, channel: str) -> str:
 
 
 def send_chase(session: Session, school: School, action: SendChase, today: date,
-                now: datetime) -> int:
+               policy: Policy, now: datetime) -> int:
     """Queue one chase text to a contact about their absent children; 0 if done before."""
     assert school.id is not None
     contact = session.get(Contact, action.contact_id)
@@ -50,7 +49,7 @@ def send_chase(session: Session, school: School, action: SendChase, today: date,
         names = [p.display_name for p in pupils]
         body = render(action.template, contact.preferred_language, school=school.name,
                       names=names_list(names), plural=len(names) > 1,
-                      office_phone=school_policy(school).messages.office_phone)
+                      office_phone=policy.messages.office_phone)
         message = queue_reply(session, conversation, body, now=now, template=action.template)
         session.flush()
         for key in keys:
@@ -77,7 +76,7 @@ def open_task(session: Session, school: School, action: OpenTask, today: date,
         task = StaffTask(
             school_id=school.id, pupil_id=action.pupil_id, kind=action.kind, role=action.role,
             title=action.title or action.step, reason=_reason(pupil, today),
-            details=_details(session, school, pupil, action, today),
+            details=_details(session, school, pupil, action, today, calendar, policy),
             due_at=calendar.at_local(today, action.due), created_at=now)
         session.add(task)
         session.flush()
@@ -99,18 +98,18 @@ def _reason(pupil: Pupil, today: date) -> str:
 
 
 def _details(session: Session, school: School, pupil: Pupil, action: OpenTask,
-             today: date) -> str | None:
+             today: date, calendar: SchoolCalendar, policy: Policy) -> str | None:
     """For a call, the numbers to ring in order; for a letter, the letter itself."""
     contacts = session.exec(select(Contact, PupilContact).join(
         PupilContact, col(PupilContact.contact_id) == Contact.id).where(
         PupilContact.pupil_id == pupil.id).order_by(col(PupilContact.priority))).all()
     if action.kind == "letter" and action.template:
         first = contacts[0][0].name if contacts else "Parent or carer"
-        since = school_calendar(school).add_school_days(today, 1 - action.day_number)
+        since = calendar.add_school_days(today, 1 - action.day_number)
         return render_letter(action.template, school=school.name, pupil=pupil.display_name,
                              contact=first, first_day=since.isoformat(),
                              days=action.day_number,
-                             office_phone=school_policy(school).messages.office_phone)
+                             office_phone=policy.messages.office_phone)
     if action.kind != "call":
         return None
     return "\n".join(f"{link.priority}. {c.name} ({link.relationship or 'contact'}): "
@@ -118,11 +117,13 @@ def _details(session: Session, school: School, pupil: Pupil, action: OpenTask,
 
 
 def stand_down(session: Session, school: School, today: date, open_cases: set[int],
-                now: datetime) -> int:
+               policy: Policy, now: datetime) -> int:
     """A report closed the case: cancel its queued chase texts and its no-contact tasks."""
     actions = session.exec(select(ChaseAction).where(
         ChaseAction.school_id == school.id, ChaseAction.day == today)).all()
     closed = [a for a in actions if a.pupil_id not in open_cases]
+    # A DSL's task about a vulnerable pupil stands even when the parent has reported.
+    for_dsl = {s.name for s in policy.escalation if s.when.value == "vulnerable"}
     cancelled = 0
     for action in closed:
         message = session.get(Message, action.message_id) if action.message_id else None
@@ -133,16 +134,10 @@ def stand_down(session: Session, school: School, today: date, open_cases: set[in
             cancelled += 1
         task = session.get(StaffTask, action.task_id) if action.task_id else None
         if task is not None and task.status == TaskStatus.open and task.kind != "letter" \
-                and not _for_vulnerable(school, action.step):
+                and action.step not in for_dsl:
             task.status = TaskStatus.cancelled.value
             task.outcome = "The parent reported the absence."
             task.completed_at = now
             session.add(task)
     session.commit()
     return cancelled
-
-
-def _for_vulnerable(school: School, step: str) -> bool:
-    """A DSL's task about a vulnerable pupil stands even when the parent has reported."""
-    return any(s.name == step and s.when.value == "vulnerable"
-               for s in school_policy(school).escalation)

@@ -65,10 +65,10 @@ def _tick_school(session: Session, school: School, now: datetime, result: TickRe
         return
     state = load_state(session, school, calendar, now)
     result.cancelled += stand_down(session, school, today, {c.pupil_id for c in state.cases},
-                                    now)
+                                   policy, now)
     for action in plan(state, policy):
         if isinstance(action, SendChase):
-            result.chases += send_chase(session, school, action, today, now)
+            result.chases += send_chase(session, school, action, today, policy, now)
         else:
             result.tasks += open_task(session, school, action, today, calendar, policy, now)
 
