@@ -79,6 +79,8 @@ class Conversation(SQLModel, table=True):
     flow: str | None = Field(default=None, max_length=32)
     flow_state: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     last_incoming_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
+    assigned_to: int | None = Field(default=None, foreign_key="staff_user.id", index=True,
+                                    description="The member of staff looking after it.")
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 
@@ -105,6 +107,8 @@ class Message(SQLModel, table=True):
     raw: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(max_length=16, index=True)
     error: str | None = Field(default=None, max_length=500)
+    restricted: bool = Field(default=False, description=(
+        "A safeguarding note: only the DSL and the head may read it."))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(
         default=None, sa_column=_timestamp(True),
@@ -135,6 +139,9 @@ class AbsenceReport(SQLModel, table=True):
     return_day: date | None = None
     part: str = Field(max_length=4)
     details: str | None = Field(default=None, max_length=500, description="Symptoms and such.")
+    evidence: str = Field(default="{}", sa_column=Column(Text, nullable=False), description=(
+        "JSON: for each field read (pupils, reason, first_day...), the [start, end) character "
+        "spans of the source message that said it, shown highlighted to staff."))
     status: str = Field(default=ReportStatus.collecting, max_length=16, index=True)
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())

@@ -194,6 +194,7 @@ def _fill(row: AbsenceReport, draft: dict[str, Any], now: datetime) -> None:
     row.return_day = date.fromisoformat(draft["return_day"]) if draft["return_day"] else None
     row.part = draft["part"]
     row.details = draft.get("details")
+    row.evidence = json.dumps(draft.get("evidence", {}))
     row.status = ReportStatus(draft["status"]).value
     row.updated_at = now
 

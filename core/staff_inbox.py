@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +16,7 @@ from core.conversation_models import (
     Message,
     ReportStatus,
 )
-from core.models import Contact, Pupil, PupilContact, School
+from core.models import Contact, Pupil, PupilContact, School, StaffUser
 
 PAGE_SIZE = 100
 
@@ -26,6 +27,7 @@ class InboxFilter(StrEnum):
     unknown = "unknown"
     waiting = "waiting"
     resolved = "resolved"
+    mine = "mine"
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,22 @@ class Thread:
     conversation: Conversation
     contact: Contact | None
     pupils: list[Pupil]
-    messages: list[Message]
+    messages: list[Message]  # safeguarding notes only for those who may read them
     reports: list[tuple[AbsenceReport, Pupil]]
+    sources: dict[int, Message]  # each report's source message, by report id
+    staff: list[StaffUser]  # the school's active staff, to give the thread to
 
 
 def list_threads(*, session: Session, school: School, show: InboxFilter = InboxFilter.all,
-                 search: str = "") -> list[ThreadRow]:
-    """The school's conversations, most recently active first, filtered and searched."""
+                 search: str = "", staff: StaffUser | None = None) -> list[ThreadRow]:
+    """The school's conversations, most recently active first, filtered and searched;
+    `mine` is those given to `staff`."""
     query = select(Conversation, Contact).outerjoin(
         Contact, col(Contact.id) == Conversation.contact_id).where(
         Conversation.school_id == school.id)
     query = _filtered(query, show)
+    if show is InboxFilter.mine:
+        query = query.where(Conversation.assigned_to == (staff.id if staff else -1))
     if search.strip():
         query = query.where(or_(col(Contact.name).ilike(f"%{search.strip()}%"),
                                 col(Conversation.id).in_(_pupil_search(school, search))))
@@ -110,21 +117,60 @@ def _last_messages(session: Session, ids: list[int | None]) -> dict[int, Message
         select(Message).where(col(Message.id).in_(newest))).all()}
 
 
-def load_thread(*, session: Session, school: School, conversation_id: int) -> Thread | None:
-    """One conversation with every message and its reports; None if not this school's."""
+def load_thread(*, session: Session, school: School, conversation_id: int,
+                safeguarding: bool = False) -> Thread | None:
+    """One conversation with every message and its reports; None if not this school's.
+    Safeguarding notes are left out unless `safeguarding` (the DSL and the head)."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.school_id != school.id:
         return None
     contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-    messages = list(session.exec(select(Message).where(
-        Message.conversation_id == conversation_id).order_by(col(Message.id))).all())
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if not safeguarding:
+        query = query.where(col(Message.restricted).is_(False))
+    messages = list(session.exec(query.order_by(col(Message.id))).all())
     reports = list(session.exec(select(AbsenceReport, Pupil).join(
         Pupil, col(Pupil.id) == AbsenceReport.pupil_id).where(
         AbsenceReport.conversation_id == conversation_id,
         AbsenceReport.status != ReportStatus.collecting.value).order_by(
         col(AbsenceReport.id))).all())
     pupils = pupils_of(session, [contact.id]).get(contact.id or 0, []) if contact else []
-    return Thread(conversation, contact, pupils, messages, [(r, p) for r, p in reports])
+    by_id = {m.id: m for m in messages}
+    sources = {r.id or 0: by_id[r.message_id] for r, _ in reports if r.message_id in by_id}
+    staff = list(session.exec(select(StaffUser).where(
+        StaffUser.school_id == school.id, col(StaffUser.active)).order_by(
+        col(StaffUser.name))).all())
+    return Thread(conversation, contact, pupils, messages, [(r, p) for r, p in reports],
+                  sources, staff)
+
+
+def evidence_segments(body: str, evidence: str) -> list[tuple[str, str | None]]:
+    """The message cut into (text, field) pieces: field names what the bot read from that
+    piece (pupils, reason, first_day, return, kind, part), None for the text between."""
+    try:
+        found = json.loads(evidence or "{}")
+    except ValueError:
+        found = {}
+    spans = sorted((int(a), int(b), field) for field, pairs in found.items()
+                   for a, b in pairs if 0 <= int(a) < int(b) <= len(body))
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for start, end, field in spans:
+        if start < at:
+            continue  # overlaps the piece before: the first reading wins
+        if start > at:
+            pieces.append((body[at:start], None))
+        pieces.append((body[start:end], field))
+        at = end
+    if at < len(body):
+        pieces.append((body[at:], None))
+    return pieces
+
+
+def staff_names(session: Session, school: School) -> dict[int, str]:
+    """The school's staff by id, for saying who looks after each conversation."""
+    return {i: name for i, name in session.exec(select(StaffUser.id, StaffUser.name).where(
+        StaffUser.school_id == school.id)).all() if i is not None}
 
 
 def find_contacts(*, session: Session, school: School, search: str) -> list[Contact]:

@@ -147,6 +147,7 @@ def _draft(report: ParsedReport, ctx: FlowContext, text: str) -> dict[str, Any]:
             "first_day": first.isoformat(), "part": report.part or "full",
             "return_day": report.return_day.isoformat() if report.return_day else None,
             "ask": asks, "details": None, "status": "collecting",
+            "evidence": {k: [list(span) for span in v] for k, v in report.evidence.items() if v},
             "vague": report.reason == "illness" and all(
                 VAGUE_ILLNESS.match(normalise(text[a:b]).text.strip())
                 for a, b in report.evidence.get("reason", ()))}

@@ -20,12 +20,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from core.models import School, StaffRole, StaffUser
+from core.models import School, StaffUser
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 SESSION_HOURS = 12
-SAFEGUARDING_ROLES = frozenset({StaffRole.dsl.value, StaffRole.headteacher.value})
 
 
 class SignInNeeded(Exception):
@@ -104,8 +103,3 @@ def staff_school(session: Session, staff: StaffUser) -> School:
     school = session.get(School, staff.school_id)
     assert school is not None  # a foreign key
     return school
-
-
-def sees_safeguarding(staff: StaffUser) -> bool:
-    """Safeguarding flags and notes are for the DSL and the head only."""
-    return staff.role in SAFEGUARDING_ROLES

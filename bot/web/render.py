@@ -6,8 +6,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.pages import render_page
-from bot.web.auth import csrf_token, sees_safeguarding
+from bot.web.auth import csrf_token
 from core.models import StaffUser
+from core.staff_actions import sees_safeguarding
 
 NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
               ("approvals", "/staff/approvals", "Approvals"), ("tasks", "/staff/tasks", "Tasks"))
