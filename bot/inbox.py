@@ -22,6 +22,7 @@ from bot.flows import report_absence as flow
 from core.attendance_models import ChaseAction
 from core.clock import Clock
 from core.conversation_models import (
+    AbsenceReport,
     Conversation,
     ConversationStatus,
     Message,
@@ -40,6 +41,7 @@ from core.messages import render
 from core.models import ChannelKind, Contact, School
 from core.parsing.pupils import Child
 from core.schools import school_calendar, school_policy
+from core.staff_actions import alert_dsl, has_safeguarding_words
 from core.telegram_links import link_by_code, link_by_phone
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,18 @@ def _handle(session: Session, conversation: Conversation, message: Message,
         _cancel(session, conversation, replies)
     else:
         _run_flow(session, conversation, message, inbound, replies)
+    if has_safeguarding_words(inbound.text):
+        # Whoever sent it and whatever the bot made of it, the DSL reads it today.
+        contact = session.get(Contact, conversation.contact_id) \
+            if conversation.contact_id else None
+        reported = session.exec(select(AbsenceReport.pupil_id).where(
+            AbsenceReport.message_id == message.id)).all()
+        pupils = [p for p in linked_pupils(session, contact.id) if not reported
+                  or p.id in reported] if contact and contact.id else []
+        alert_dsl(session, conversation, contact, pupils, now)
+        if message.status == MessageStatus.handled.value:
+            message.status = MessageStatus.for_staff.value
+            set_status(conversation, ConversationStatus.needs_attention, now)
     conversation.updated_at = now
     session.add_all([conversation, message])
 

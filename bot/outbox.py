@@ -140,7 +140,8 @@ def _undelivered_task(session: Session, message: Message, conversation: Conversa
     contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     who = f"{contact.name} ({conversation.address})" if contact else conversation.address
     return StaffTask(
-        school_id=message.school_id, kind="undelivered", role="office",
+        school_id=message.school_id, conversation_id=conversation.id, kind="undelivered",
+        role="office",
         title="A message to a parent could not be delivered: please phone",
         reason=f"{message.channel} message to {who} failed: {message.error}",
         details=message.body, due_at=now, created_at=now)

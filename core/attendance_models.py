@@ -111,6 +111,9 @@ class StaffTask(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)
     pupil_id: int | None = Field(default=None, foreign_key="pupil.id", index=True)
+    conversation_id: int | None = Field(
+        default=None, foreign_key="conversation.id",
+        description="The conversation it is about (a message staff must read, one undelivered)")
     kind: str = Field(max_length=32, description="task, call, letter, undelivered...")
     role: str = Field(max_length=32)
     title: str = Field(max_length=200)

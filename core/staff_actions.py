@@ -1,5 +1,6 @@
 """What staff do to a conversation besides replying: private notes, looking after it, and
-correcting a report's dates before its code is approved.
+correcting a report's dates before its code is approved; and the DSL's task when a parent's
+message holds words a safeguarding lead must see.
 
 Each change leaves a line in the thread, so whoever opens it next sees who did what and when.
 A note never leaves the school: it is stored as a message whose direction is `note`, which the
@@ -12,6 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from core.attendance_models import StaffTask
 from core.conversation_models import (
     AbsenceReport,
     Conversation,
@@ -20,7 +22,9 @@ from core.conversation_models import (
     MessageStatus,
     ReportStatus,
 )
-from core.models import StaffRole, StaffUser
+from core.models import Contact, Pupil, StaffRole, StaffUser
+from core.parsing.reasons import find_flags
+from core.parsing.text import normalise
 
 MAX_NOTE = 2000
 SAFEGUARDING_ROLES = frozenset({StaffRole.dsl.value, StaffRole.headteacher.value})
@@ -111,3 +115,21 @@ def edit_dates(session: Session, conversation: Conversation, report: AbsenceRepo
 def _days(first: date | None, back: date | None) -> str:
     text = f"from {first:%a %-d %b}" if first else "no first day"
     return text + (f", back {back:%a %-d %b}" if back else ", day back not known")
+
+
+def has_safeguarding_words(text: str) -> bool:
+    return any(hit.label == "safeguarding" for hit in find_flags(normalise(text).text))
+
+
+def alert_dsl(session: Session, conversation: Conversation, contact: Contact | None,
+              pupils: list[Pupil], now: datetime) -> StaffTask:
+    """A task for the DSL, due at once. Its words say nothing of the message: the Tasks page
+    is open to every role, and the message itself is in the conversation it links to."""
+    who = contact.name if contact else f"an unknown sender ({conversation.address})"
+    task = StaffTask(school_id=conversation.school_id, conversation_id=conversation.id,
+                     pupil_id=pupils[0].id if len(pupils) == 1 else None, kind="safeguarding",
+                     role=StaffRole.dsl.value, title="Read a parent's message now",
+                     reason=f"A message from {who} has words a safeguarding lead must see.",
+                     due_at=now, created_at=now)
+    session.add(task)
+    return task

@@ -12,6 +12,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
+from core.attendance_models import StaffTask
 from core.clock import FixedClock
 from core.conversation_models import Conversation
 from core.conversations import hand_back, link_sender, staff_reply
@@ -230,6 +231,19 @@ def test_a_message_the_bot_fails_on_is_kept_for_staff(bot: BotHarness) -> None:
     (message,) = bot.messages(SARAH)
     assert (message.body, message.status) == ("Jack has a temp, back tomorrow", "for_staff")
     assert bot.conversation(SARAH).status == "needs_attention"
+
+
+@pytest.mark.parametrize("number, pupil", [(SARAH, "Jack"), ("+447700900777", None)])
+def test_words_a_safeguarding_lead_must_see_give_the_dsl_a_task_at_once(
+        bot: BotHarness, number: str, pupil: str | None) -> None:
+    bot.say(number, "Jack won't be in, he's scared to go home after last night")
+    (task,) = bot.session.exec(select(StaffTask)).all()
+    assert (task.role, task.due_at, task.conversation_id) == (
+        "dsl", bot.clock(), bot.conversation(number).id)
+    assert "scared" not in task.title + task.reason  # the Tasks page is for every role
+    assert bot.conversation(number).status == "needs_attention"
+    linked = bot.session.get(Pupil, task.pupil_id) if task.pupil_id else None
+    assert (linked.legal_first_name if linked else None) == pupil
 
 
 def test_one_number_flooding_the_school_is_kept_for_staff_without_replies(

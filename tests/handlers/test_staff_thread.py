@@ -124,3 +124,12 @@ def test_the_report_card_highlights_what_each_part_was_read_from(client: TestCli
     assert re.search(f'<mark>{child}(&#39;s)?<span class="field">child</span></mark>', page)
     assert '<mark>temp<span class="field">reason</span></mark>' in page
     assert re.search(r'<mark>[^<]*Weds<span class="field">day back</span></mark>', page)
+
+
+def test_the_dsls_task_opens_the_conversation_it_is_about(client: TestClient) -> None:
+    number, child = a_parent(client)
+    conversation = text_school(client, number, f"{child} is off, the police came last night")
+    sign_in(client, "dsl")
+    tasks = client.get("/staff/tasks").text
+    assert "Read a parent&#39;s message now" in tasks
+    assert f'<a href="/staff/inbox/{conversation}">Open the conversation</a>' in tasks

@@ -1,5 +1,5 @@
-"""Staff inbox: who looks after a conversation, safeguarding notes, and where in the message
-each part of a report was read
+"""Staff inbox: who looks after a conversation, safeguarding notes, where in the message each
+part of a report was read, and the conversation a task is about
 
 Revision ID: 0006
 Revises: 0005
@@ -30,9 +30,17 @@ def upgrade() -> None:
     with op.batch_alter_table('absence_report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('evidence', sa.Text(), server_default='{}',
                                       nullable=False))
+    with op.batch_alter_table('staff_task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conversation_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_staff_task_conversation_id_conversation',
+                                    'conversation', ['conversation_id'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('staff_task', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_staff_task_conversation_id_conversation',
+                                 type_='foreignkey')
+        batch_op.drop_column('conversation_id')
     with op.batch_alter_table('absence_report', schema=None) as batch_op:
         batch_op.drop_column('evidence')
     with op.batch_alter_table('message', schema=None) as batch_op:
