@@ -11,7 +11,8 @@ from core.models import StaffUser
 from core.staff_actions import sees_safeguarding
 
 NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
-              ("approvals", "/staff/approvals", "Approvals"), ("tasks", "/staff/tasks", "Tasks"))
+              ("approvals", "/staff/approvals", "Approvals"), ("tasks", "/staff/tasks", "Tasks"),
+              ("pupils", "/staff/pupils", "Pupils"), ("register", "/staff/register", "Register"))
 
 
 def staff_page(request: Request, staff: StaffUser | None, name: str, *, section: str = "",

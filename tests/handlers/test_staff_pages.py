@@ -16,7 +16,8 @@ from core.models import Contact, Pupil, PupilContact
 from tests.handlers.channel_app import copy_of, engine_of
 from tests.handlers.staff_client import NOW, STAFF, demo_database, post_form, sign_in, staff_app
 
-PAGES = ["/staff", "/staff/inbox", "/staff/approvals", "/staff/tasks"]
+PAGES = ["/staff", "/staff/inbox", "/staff/approvals", "/staff/tasks", "/staff/register",
+         "/staff/pupils"]
 
 
 @pytest.fixture(scope="module")
