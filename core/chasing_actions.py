@@ -89,12 +89,8 @@ def open_task(session: Session, school: School, action: OpenTask, today: date,
 
 
 def _reason(pupil: Pupil, today: date) -> str:
-    flags = [name for name, on in (("child protection plan", pupil.child_protection_plan),
-                                   ("child in need", pupil.child_in_need),
-                                   ("looked after", pupil.looked_after)) if on]
-    flagged = f" ({', '.join(flags)})" if flags else ""
-    return (f"{pupil.display_name}{flagged}, {pupil.year_group}: absent with no reason on "
-            f"{today:%a %d %b}")
+    """Why the task exists. No safeguarding flag in it: the pages show flags by role."""
+    return f"{pupil.display_name}, {pupil.year_group}: absent with no reason on {today:%a %d %b}"
 
 
 def _details(session: Session, school: School, pupil: Pupil, action: OpenTask,

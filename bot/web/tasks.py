@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.web.auth import Csrf, StaffDep, staff_school
 from bot.web.render import flash, staff_page
 from core.register_tasks import TaskClosed, TaskNotFound, complete_task, open_tasks
+from core.staff_actions import sees_safeguarding
 
 
 def router() -> APIRouter:
@@ -21,7 +22,8 @@ def router() -> APIRouter:
     def tasks_page(request: Request, staff: StaffDep) -> HTMLResponse:
         """Open tasks, soonest due first."""
         with Session(request.app.state.engine) as session:
-            tasks = open_tasks(session=session, school=staff_school(session, staff))
+            tasks = open_tasks(session=session, school=staff_school(session, staff),
+                               safeguarding=sees_safeguarding(staff))
             return staff_page(request, staff, "tasks.html", section="tasks", tasks=tasks,
                               now=request.app.state.clock())
 
@@ -34,7 +36,8 @@ def router() -> APIRouter:
             try:
                 complete_task(session=session, school=staff_school(session, staff),
                               task_id=task_id, outcome=outcome, staff=staff.email,
-                              clock=request.app.state.clock, contact_made=contact_made)
+                              clock=request.app.state.clock, contact_made=contact_made,
+                              safeguarding=sees_safeguarding(staff))
             except (TaskNotFound, TaskClosed) as refused:
                 session.rollback()
                 flash(request, f"Not completed: {refused}", error=True)

@@ -30,12 +30,12 @@ def client(template_db: Path, tmp_path: Path) -> Iterator[TestClient]:
     yield from staff_app(copy_of(template_db, tmp_path))
 
 
-def add_task(client: TestClient, due_in: timedelta, title: str) -> int:
+def add_task(client: TestClient, due_in: timedelta, title: str, role: str = "office") -> int:
     with Session(engine_of(client)) as session:
         pupil = session.exec(select(Pupil).order_by(Pupil.id)).first()
         assert pupil is not None
         task = StaffTask(school_id=pupil.school_id, pupil_id=pupil.id, kind="call",
-                         role="office", title=title, reason="absent with no reason",
+                         role=role, title=title, reason="absent with no reason",
                          due_at=NOW + due_in, created_at=NOW)
         session.add(task)
         session.commit()
@@ -100,3 +100,16 @@ def test_completing_a_task_records_the_outcome_and_contact_made(client: TestClie
     assert (task.status, task.outcome, task.contact_made, task.completed_by) == (
         "done", "Spoke to dad: chickenpox", True, STAFF["attendance_officer"])
     assert "Ring the family" not in client.get("/staff/tasks").text
+
+
+@pytest.mark.parametrize("role, sees", [("office", False), ("attendance_officer", False),
+                                        ("admin", False), ("dsl", True), ("headteacher", True)])
+def test_the_dsls_tasks_are_for_the_dsl_and_the_head(client: TestClient, role: str,
+                                                    sees: bool) -> None:
+    task_id = add_task(client, timedelta(0), "Vulnerable pupil absent: DSL to follow up", "dsl")
+    sign_in(client, role)
+    assert ("Vulnerable pupil absent" in client.get("/staff/tasks").text) is sees
+    post_form(client, "/staff/tasks", f"/staff/tasks/{task_id}/complete", {"outcome": "done"})
+    with Session(engine_of(client)) as session:
+        task = session.get(StaffTask, task_id)
+    assert task is not None and (task.status == "done") is sees
