@@ -12,7 +12,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.clock import Clock
 from core.models import School, StaffRole, StaffUser
@@ -73,25 +73,48 @@ def find_staff(session: Session, school: School | None, email: str) -> StaffUser
     return session.exec(query).first()
 
 
-def sign_in(*, session: Session, email: str, password: str, clock: Clock) -> StaffUser:
+class ChooseSchool(LookupError):
+    """The email and password open accounts at several schools: the person says which."""
+
+    def __init__(self, accounts: list[StaffUser]) -> None:
+        super().__init__("this email works at several schools")
+        self.accounts = accounts
+
+
+def sign_in(*, session: Session, email: str, password: str, clock: Clock,
+            school_id: int | None = None) -> StaffUser:
     """The active member of staff with this email and password; the caller commits, also
-    when this raises (a failure is counted)."""
-    user = find_staff(session, None, email)
-    if user is None or not user.active or user.password_hash is None:
+    when this raises (a failure is counted). Someone who works at several schools (a trust's
+    attendance officer) has an account at each, under one email: if the password opens more
+    than one, ChooseSchool lists them, and `school_id` picks one."""
+    query = select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower(),
+                                    col(StaffUser.active),
+                                    col(StaffUser.password_hash).is_not(None))
+    if school_id is not None:
+        query = query.where(StaffUser.school_id == school_id)
+    accounts = list(session.exec(query.order_by(col(StaffUser.id))).all())
+    if not accounts:
         _verify(_DUMMY_HASH, password)
         raise SignInRefused("Wrong email or password.")
     now = clock()
-    if user.locked_until is not None and user.locked_until > now:
+    open_ = [a for a in accounts if a.locked_until is None or a.locked_until <= now]
+    if not open_:
         raise AccountLocked("Too many failed sign-ins: this account is locked for 15 minutes.")
-    if not _verify(user.password_hash, password):
-        user.failed_signins += 1
-        if user.failed_signins >= MAX_FAILURES:
-            user.failed_signins, user.locked_until = 0, now + LOCKOUT
+    matched = [a for a in open_ if _verify(a.password_hash or "", password)]
+    # A password that opens one school's account is no failure at another's.
+    for user in matched or open_:
+        if matched:
+            user.failed_signins, user.locked_until = 0, None
+        else:
+            user.failed_signins += 1
+            if user.failed_signins >= MAX_FAILURES:
+                user.failed_signins, user.locked_until = 0, now + LOCKOUT
         session.add(user)
+    if not matched:
         raise SignInRefused("Wrong email or password.")
-    user.failed_signins, user.locked_until = 0, None
-    session.add(user)
-    return user
+    if len(matched) > 1:
+        raise ChooseSchool(matched)
+    return matched[0]
 
 
 def _verify(password_hash: str, password: str) -> bool:

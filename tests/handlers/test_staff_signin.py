@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +12,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from core.clock import FixedClock
+from core.demo import DEMO_PASSWORD
 from core.models import StaffUser
-from tests.handlers.channel_app import copy_of
+from core.schools import add_school
+from core.staff import add_staff
+from tests.handlers.channel_app import copy_of, engine_of
 from tests.handlers.staff_client import (
     NOW,
     STAFF,
@@ -122,3 +126,52 @@ def test_the_today_counts_are_polled_as_json(client: TestClient) -> None:
     counts = client.get("/staff/api/today").json()
     assert counts["day"] == "2026-11-23"
     assert {"absent", "unexplained", "approvals_pending", "tasks_due", "for_staff"} <= set(counts)
+
+
+def second_school_account(client: TestClient, email: str, password: str) -> None:
+    """The same person also works at another school of the trust."""
+    with Session(engine_of(client)) as session:
+        school, _ = add_school(session=session, clock=FixedClock(NOW), name="Elm Park Primary")
+        add_staff(session=session, school=school, email=email, role="attendance_officer",
+                  name="Sam Trust", password=password, clock=FixedClock(NOW))
+        session.commit()
+
+
+def test_one_email_at_two_schools_says_which_school_after_the_password(
+        client: TestClient) -> None:
+    second_school_account(client, STAFF["office"], DEMO_PASSWORD)
+    page = post_form(client, "/staff/sign-in", "/staff/sign-in",
+                     {"email": STAFF["office"], "password": DEMO_PASSWORD})
+    assert "Which school?" in page.text
+    assert "Elm Park Primary" in page.text and "Oakfield Primary" in page.text
+    assert client.get("/staff", follow_redirects=False).status_code == 303  # not signed in yet
+    elm = re.search(r'value="(\d+)"[^>]*>\s*<label[^>]*>Elm Park Primary', page.text)
+    assert elm
+    client.post("/staff/sign-in/school",
+                data={"staff_id": elm.group(1), "csrf_token": csrf_of(page)})
+    assert "Elm Park Primary" in client.get("/staff").text
+
+
+def test_a_choice_of_school_cannot_pick_an_account_the_password_did_not_open(
+        client: TestClient) -> None:
+    second_school_account(client, STAFF["office"], DEMO_PASSWORD)
+    page = post_form(client, "/staff/sign-in", "/staff/sign-in",
+                     {"email": STAFF["office"], "password": DEMO_PASSWORD})
+    with Session(engine_of(client)) as session:
+        head = session.exec(select(StaffUser).where(StaffUser.email == STAFF["headteacher"])).one()
+    refused = client.post("/staff/sign-in/school",
+                          data={"staff_id": str(head.id), "csrf_token": csrf_of(page)})
+    assert refused.status_code == 403
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
+def test_each_schools_password_opens_its_own_account(client: TestClient) -> None:
+    second_school_account(client, STAFF["office"], "a different password")
+    for _ in range(6):  # signing in at one school is never a failure at the other
+        signed = post_form(client, "/staff/sign-in", "/staff/sign-in",
+                           {"email": STAFF["office"], "password": DEMO_PASSWORD})
+        assert signed.status_code == 303
+        post_form(client, "/staff", "/staff/sign-out", {})
+    post_form(client, "/staff/sign-in", "/staff/sign-in",
+              {"email": STAFF["office"], "password": "a different password"})
+    assert "Elm Park Primary" in client.get("/staff").text
