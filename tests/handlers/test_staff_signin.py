@@ -107,6 +107,21 @@ def test_a_form_without_the_session_token_is_refused(client: TestClient) -> None
     assert stranger.status_code == 403
 
 
+def test_every_staff_form_refuses_a_post_without_the_session_token(client: TestClient) -> None:
+    sign_in(client, "headteacher")
+    schema = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    posts = [path for path, methods in schema.items()
+             if path.startswith("/staff") and "post" in methods]
+    assert len(posts) >= 12, posts  # sign-in, sign-out, replies, notes, approvals, tasks...
+    for path in posts:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for data in ({}, {"csrf_token": "forged"}):
+            refused = client.post(url, data=data)
+            assert refused.status_code == 403, url
+            assert "did not come from Rollcall" in refused.text, url
+    assert client.get("/staff").status_code == 200  # nothing above signed anyone out
+
+
 def test_signing_in_gives_a_new_token_so_an_old_one_cannot_be_planted(
         client: TestClient) -> None:
     before = csrf_of(client.get("/staff/sign-in"))
