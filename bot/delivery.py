@@ -16,6 +16,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.inbox import Received, receive
+from bot.metrics import TICK_FAILURES, TICKS
 from bot.outbox import send_queued
 from core.chasing_runner import run_tick
 from core.conversations import Inbound
@@ -47,12 +48,14 @@ async def tick_loop(state: Any) -> None:
     while True:
         await asyncio.sleep(TICK_SECONDS)  # the first a minute after start-up
         try:
-            result = await run_in_threadpool(run_tick, state.engine, state.clock())
+            with TICKS.time():
+                result = await run_in_threadpool(run_tick, state.engine, state.clock())
             if result.chases or result.tasks:
                 logger.info("tick: %d chases queued, %d tasks opened", result.chases,
                             result.tasks)
             wake(state)
         except Exception:
+            TICK_FAILURES.inc()
             logger.exception("tick failed; the next one will try again")
 
 

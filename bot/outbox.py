@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, or_, select
 
+from bot.metrics import SENDS
 from bot.senders import Outgoing, Sender, SendError
 from core.attendance_models import StaffTask
 from core.clock import Clock
@@ -105,11 +106,15 @@ async def _send_one(session: Session, sender: Sender, message: Message,
                         from_address=_school_address(session, conversation))
     message.attempts += 1
     message.updated_at = now
+    started = time.perf_counter()
     try:
         result = await sender.send(outgoing)
     except SendError as error:
+        SENDS.labels(message.channel, "retry" if error.retry else "failed").observe(
+            time.perf_counter() - started)
         _failed_attempt(session, message, conversation, error, now)
         return 0
+    SENDS.labels(message.channel, "sent").observe(time.perf_counter() - started)
     message.provider_id = result.provider_id
     message.status = result.status if result.status in {"sent", "delivered"} else "sent"
     message.error = None

@@ -1,0 +1,95 @@
+"""What to monitor, in Prometheus's text format at /metrics (prometheus_client).
+
+Queue depth and the oldest queued message are read from the database when scraped, so any
+process gives the deployment's true figure. Counters and histograms (webhooks, sends, ticks)
+are per process: scrape every process, and sum. No label names a school, pupil or number:
+the metrics say how the service is, never who it is about.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest as _generate
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from core.clock import Clock
+from core.conversation_models import Direction, Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+REGISTRY = CollectorRegistry()
+
+WEBHOOKS = Counter("rollcall_webhook_requests", "Webhook requests by channel and outcome "
+                   "(accepted, duplicate, refused: a bad signature or secret, invalid: a body "
+                   "we could not read, error: our failure)", ["channel", "outcome"],
+                   registry=REGISTRY)
+SENDS = Histogram("rollcall_send_seconds", "Time to hand one message to its provider, by "
+                  "channel and outcome (sent, retry: the provider may recover, failed)",
+                  ["channel", "outcome"], registry=REGISTRY,
+                  buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+TICKS = Histogram("rollcall_tick_seconds", "Time for one pass of the chase tick",
+                  registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60))
+TICK_FAILURES = Counter("rollcall_tick_failures", "Chase ticks that failed (the next retries)",
+                        registry=REGISTRY)
+
+
+class QueueCollector(Collector):
+    """The outbox as the database holds it, read at each scrape."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine, self.clock = engine, clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily("rollcall_outbox_queued", "Outgoing messages waiting to be "
+                                  "sent, by channel", labels=["channel"])
+        oldest = GaugeMetricFamily("rollcall_outbox_oldest_seconds", "Age of the oldest "
+                                   "message waiting to be sent (0 when none)")
+        up = GaugeMetricFamily("rollcall_database_up", "1 if the database answered the scrape")
+        try:
+            with Session(self.engine) as session:
+                rows = session.exec(select(Message.channel, func.count(), func.min(
+                    Message.created_at)).where(
+                    Message.direction == Direction.outgoing.value,
+                    Message.status == MessageStatus.queued.value).group_by(
+                    col(Message.channel))).all()
+        except SQLAlchemyError:
+            logger.exception("metrics: the database did not answer")
+            up.add_metric([], 0)
+            yield up
+            return
+        now = self.clock()
+        first: datetime | None = None
+        for channel, count, created in rows:
+            depth.add_metric([channel], count)
+            if created is not None and (first is None or created < first):
+                first = created
+        oldest.add_metric([], (now - first).total_seconds() if first else 0.0)
+        up.add_metric([], 1)
+        yield from (depth, oldest, up)
+
+
+def watch_queue(engine: Engine, clock: Clock) -> CollectorRegistry:
+    """A registry with this process's counters and the queue read from `engine`."""
+    registry = CollectorRegistry()
+    registry.register(_Shared())
+    registry.register(QueueCollector(engine, clock))
+    return registry
+
+
+class _Shared(Collector):
+    """This process's counters and histograms, inside each app's own registry."""
+
+    def collect(self) -> Iterator[object]:
+        yield from REGISTRY.collect()
+
+
+def generate(registry: CollectorRegistry) -> bytes:
+    return _generate(registry)
