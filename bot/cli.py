@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from bot.cli_attendance import attendance_app
 from bot.cli_chasing import tick_command
 from bot.cli_parsing import bench_parse, eval_app, parse_command
 from bot.cli_register import export_app, import_register_command, register_app
@@ -61,6 +62,7 @@ bench_app.command("parse")(bench_parse)
 app.add_typer(export_app, name="export")
 app.add_typer(register_app, name="register")
 app.add_typer(staff_app, name="staff")
+app.add_typer(attendance_app, name="attendance")
 import_app.command("register")(import_register_command)
 
 SchoolOption = Annotated[str | None, typer.Option(

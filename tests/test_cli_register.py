@@ -3,6 +3,7 @@ MIS's marks, export a day's marks, read the trail and the discrepancies."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -115,3 +116,20 @@ def test_the_trail_and_the_discrepancies_are_printed_for_staff(rollcall: Run, tm
                             f"  {AMELIA}  Millie Smith  AM  (report #1)\n")
     bad = rollcall("register", "trail", "--from", "23/11")
     assert bad.exit_code == 2 and "'23/11' is not a date like 2026-11-23" in bad.output
+
+
+def test_the_attendance_report_as_json_and_as_a_table(rollcall: Run, tmp_path: Path) -> None:
+    marks = tmp_path / "marks.csv"
+    marks.write_text(marks_csv(("2026-11-23", "AM", AMELIA, "/"), ("2026-11-23", "PM", AMELIA, "O"),
+                               ("2026-11-23", "AM", JACK, "/"), ("2026-11-23", "PM", JACK, "\\")))
+    assert rollcall("import", "register", str(marks)).exit_code == 0
+    result = rollcall("attendance", "report", "--date", "2026-11-23", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {row["upn"]: row for row in json.loads(result.output)}
+    assert (rows[AMELIA]["attendance_pct"], rows[AMELIA]["unauthorised_absences"]) == (50.0, 1)
+    assert rows[AMELIA]["severe_absence"] and not rows[JACK]["persistent_absence"]
+    table = rollcall("attendance", "report", "--date", "2026-11-23").output
+    assert re.search(r"Whole school\s+3\s+4\s+75\.0%", table)
+    assert "Persistently absent (10% or more of sessions missed): 1" in table
+    refused = rollcall("attendance", "report", "--date", "2027-08-01")
+    assert refused.exit_code != 0 and "outside" in refused.output

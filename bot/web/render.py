@@ -12,7 +12,9 @@ from core.staff_actions import sees_safeguarding
 
 NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
               ("approvals", "/staff/approvals", "Approvals"), ("tasks", "/staff/tasks", "Tasks"),
-              ("pupils", "/staff/pupils", "Pupils"), ("register", "/staff/register", "Register"))
+              ("pupils", "/staff/pupils", "Pupils"),
+              ("attendance", "/staff/attendance", "Attendance"),
+              ("register", "/staff/register", "Register"))
 
 
 def staff_page(request: Request, staff: StaffUser | None, name: str, *, section: str = "",

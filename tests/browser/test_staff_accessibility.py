@@ -47,7 +47,7 @@ def test_every_staff_page_passes_the_wcag_aa_audit(page, busy_morning: dict[str,
              "conversation": f"/staff/inbox/{busy_morning['conversation']}",
              "approvals": "/staff/approvals", "tasks": "/staff/tasks",
              "pupils": "/staff/pupils", "pupil": f"/staff/pupils/{busy_morning['pupil']}",
-             "register": "/staff/register"}
+             "attendance": "/staff/attendance", "register": "/staff/register"}
     for name, url in pages.items():
         page.goto(url)
         audit(page, f"a11y-{name}")

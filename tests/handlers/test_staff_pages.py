@@ -17,7 +17,7 @@ from tests.handlers.channel_app import copy_of, engine_of
 from tests.handlers.staff_client import NOW, STAFF, demo_database, post_form, sign_in, staff_app
 
 PAGES = ["/staff", "/staff/inbox", "/staff/approvals", "/staff/tasks", "/staff/register",
-         "/staff/pupils"]
+         "/staff/pupils", "/staff/attendance"]
 
 
 @pytest.fixture(scope="module")
