@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from core.attendance_figures import AttendanceFigures, attendance_figures
+from core.attendance_figures import AttendanceFigures, counted_figures
 from core.attendance_models import RegisterMark
 from core.calendar import SchoolCalendar
 from core.codes import CODES
@@ -112,18 +112,22 @@ def attendance_report(*, session: Session, school: School, day: date) -> Attenda
     pupils = session.exec(select(Pupil).where(Pupil.school_id == school.id, col(Pupil.on_roll))
                           .order_by(col(Pupil.legal_last_name), col(Pupil.legal_first_name),
                                     col(Pupil.id))).all()
-    marks: dict[int, list[str]] = defaultdict(list)
+    counts: dict[int, list[tuple[str, int]]] = defaultdict(list)
     recent_unauthorised: dict[int, int] = defaultdict(int)
-    for pupil_id, when, mark in session.exec(select(
-            RegisterMark.pupil_id, RegisterMark.day, RegisterMark.mark).where(
-            RegisterMark.school_id == school.id, col(RegisterMark.day) >= start,
-            col(RegisterMark.day) <= day)).all():
-        marks[pupil_id].append(mark)
-        code = CODES.get(mark)
-        if when >= recent and code is not None and code.possible_session \
-                and code.absence and code.authorised is False:
-            recent_unauthorised[pupil_id] += 1
-    rows = [PupilFigures(p, attendance_figures(marks.get(p.id or 0, ())),
+    unauthorised = [c.code for c in CODES.values()
+                    if c.possible_session and c.absence and c.authorised is False]
+    in_year = (RegisterMark.school_id == school.id, col(RegisterMark.day) >= start,
+               col(RegisterMark.day) <= day)
+    for pupil_id, mark, count in session.exec(select(
+            RegisterMark.pupil_id, RegisterMark.mark, func.count()).where(*in_year).group_by(
+            col(RegisterMark.pupil_id), col(RegisterMark.mark))).all():
+        counts[pupil_id].append((mark, count))
+    for pupil_id, count in session.exec(select(RegisterMark.pupil_id, func.count()).where(
+            *in_year, col(RegisterMark.day) >= recent,
+            col(RegisterMark.mark).in_(unauthorised)).group_by(
+            col(RegisterMark.pupil_id))).all():
+        recent_unauthorised[pupil_id] = count
+    rows = [PupilFigures(p, counted_figures(counts.get(p.id or 0, ())),
                          recent_unauthorised.get(p.id or 0, 0)) for p in pupils]
     return AttendanceReport(school, start, day, recent, rows, _groups(rows))
 

@@ -104,9 +104,16 @@ def standing_n_marks(*, session: Session, school: School, on: date) -> list[Stan
         RegisterMark.school_id == school.id, RegisterMark.mark == UNEXPLAINED,
         col(RegisterMark.day) < on).order_by(
         col(RegisterMark.day), col(Pupil.upn), col(RegisterMark.session))).all()
+    if not rows:
+        return []
+    # One walk over the school days from the oldest N, not one per mark.
+    walk = list(calendar.school_days(rows[0][0].day, on))
+    days_from = {d: len(walk) - n for n, d in enumerate(walk)}  # school days in [d, on)
     standing = []
     for mark, pupil in rows:
-        days = calendar.school_days_between(mark.day, on)
+        days = days_from.get(mark.day)
+        if days is None:  # an N on a day that was no school day: count as the calendar does
+            days = calendar.school_days_between(mark.day, on)
         if days >= limit:
             standing.append(StandingN(upn=pupil.upn, pupil=pupil.display_name, day=mark.day,
                                       session=mark.session, school_days=days,

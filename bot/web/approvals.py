@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.web.auth import Csrf, StaffDep, staff_school
 from bot.web.render import flash, staff_page, staff_path
-from core.codes import CODES, UnknownCode
+from core.codes import UnknownCode
 from core.register_approval import ApprovalRefused, CannotApprove, ReportNotFound, approve_report
 from core.staff_inbox import pending_reports
 
@@ -27,7 +27,7 @@ def router() -> APIRouter:
         with Session(request.app.state.engine) as session:
             reports = pending_reports(session=session, school=staff_school(session, staff))
             return staff_page(request, staff, "approvals.html", section="approvals",
-                              reports=reports, codes=CODES.values(), back="/staff/approvals")
+                              reports=reports, back="/staff/approvals")
 
     @routes.post("/staff/approvals/confirm", response_class=HTMLResponse, dependencies=[Csrf])
     def confirm_page(request: Request, staff: StaffDep,

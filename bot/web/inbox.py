@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from bot.delivery import wake
 from bot.web.auth import Csrf, StaffDep, staff_school
 from bot.web.render import flash, staff_page
-from core.codes import CODES
 from core.conversation_models import AbsenceReport, Conversation
 from core.conversations import hand_back, link_sender, staff_reply
 from core.models import Contact, StaffUser
@@ -75,7 +74,7 @@ def router() -> APIRouter:
             matches = find_contacts(session=session, school=school, search=link_q[:100]) \
                 if link_q.strip() and thread.contact is None else []
             return staff_page(request, staff, "thread.html", section="inbox", thread=thread,
-                              codes=CODES.values(), link_q=link_q[:100], matches=matches,
+                              link_q=link_q[:100], matches=matches,
                               segments=evidence_segments, fields=FIELDS)
 
     @routes.post("/staff/inbox/{conversation_id}/reply", dependencies=[Csrf])

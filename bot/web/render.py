@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from textwrap import shorten
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.pages import render_page
 from bot.web.auth import csrf_token
+from core.codes import CODES
 from core.models import StaffUser
 from core.staff_actions import sees_safeguarding
 
@@ -16,12 +19,18 @@ NAVIGATION = (("today", "/staff", "Today"), ("inbox", "/staff/inbox", "Inbox"),
               ("attendance", "/staff/attendance", "Attendance"),
               ("register", "/staff/register", "Register"))
 
+# The code choices beside every report, built once: a page of fifty reports would otherwise
+# build fifty lists of thirty-odd codes.
+CODE_OPTIONS = tuple((c.code, f"{c.code}: {shorten(c.meaning, 60, placeholder='...')}")
+                     for c in CODES.values())
+
 
 def staff_page(request: Request, staff: StaffUser | None, name: str, *, section: str = "",
                status_code: int = 200, **context: object) -> HTMLResponse:
     """A page in templates/pages/staff/ inside the layout (navigation, sign-out)."""
     flash = request.session.pop("flash", None)
     return render_page(f"staff/{name}", status_code=status_code, staff=staff,
+                       code_options=CODE_OPTIONS,
                        csrf=csrf_token(request), navigation=NAVIGATION, section=section,
                        flash=flash, safeguarding=staff is not None and sees_safeguarding(staff),
                        **context)
