@@ -106,6 +106,7 @@ class StaffTask(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"status IN {_in(TaskStatus)}", name="ck_staff_task_status"),
         CheckConstraint(f"role IN {_in(StaffRole)}", name="ck_staff_task_role"),
+        UniqueConstraint("school_id", "dedupe_key", name="uq_staff_task_dedupe_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -127,4 +128,7 @@ class StaffTask(SQLModel, table=True):
         default=None, description="A call reached a parent or carer: no-contact steps stop.")
     completed_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
     completed_by: str | None = Field(default=None, max_length=254)
+    dedupe_key: str | None = Field(default=None, max_length=128, description=(
+        "Set by a scheduled job (outbreaks, the ladder): the same key twice is one task, so "
+        "two processes running the job at once open it once."))
     created_at: datetime = Field(sa_column=_timestamp())

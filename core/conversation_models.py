@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from core.dbtypes import UTCDateTime
@@ -19,6 +27,9 @@ from core.models import ChannelKind
 
 def _in(values: type[StrEnum]) -> str:
     return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+_OUTBOX = text("status = 'queued' AND direction = 'outgoing'")
 
 
 def _timestamp(nullable: bool = False) -> Column[datetime]:
@@ -92,6 +103,8 @@ class Message(SQLModel, table=True):
         UniqueConstraint("channel", "provider_id", name="uq_message_provider_id"),
         CheckConstraint(f"direction IN {_in(Direction)}", name="ck_message_direction"),
         CheckConstraint(f"status IN {_in(MessageStatus)}", name="ck_message_status"),
+        Index("ix_message_outbox", "next_attempt_at", "id", sqlite_where=_OUTBOX,
+              postgresql_where=_OUTBOX),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +126,10 @@ class Message(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(
         default=None, sa_column=_timestamp(True),
         description="Outbox: not before this instant (backoff after a provider error).")
+    lease_owner: str | None = Field(default=None, max_length=64, description=(
+        "Outbox: the worker process sending it now (core.outbox_claims)."))
+    lease_until: datetime | None = Field(default=None, sa_column=_timestamp(True), description=(
+        "Outbox: the claim lapses at this instant, so a row a dead worker held is sent again."))
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 
