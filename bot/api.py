@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from bot.api_problems import EMAIL, LINE, REFUSALS, TEXT, Problem
 from core.codes import UnknownCode
 from core.models import School, StaffRole
 from core.register import MarkImportReport, import_marks
@@ -37,7 +38,7 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
 MAX_MARKS = 50_000  # a whole school's sessions for a term, in one call
 bearer = HTTPBearer(auto_error=False, description="ROLLCALL_API_KEY")
 
@@ -53,7 +54,8 @@ class MarkIn(BaseModel):
 
 
 class MarkBatch(BaseModel):
-    school: str | None = Field(default=None, max_length=64, description="The school's slug")
+    school: str | None = Field(default=None, max_length=64, pattern=LINE,
+                               description="The school's slug")
     marks: list[MarkIn] = Field(max_length=MAX_MARKS)
 
 
@@ -70,9 +72,10 @@ class RejectedMark(BaseModel):
     reason: str
 
 
-class MarksRejected(BaseModel):
-    detail: str
-    rejected: list[RejectedMark]
+class MarksRejected(Problem):
+    rejected: list[RejectedMark] = Field(
+        default_factory=list, description="Each bad mark (none when the request itself did "
+        "not validate)")
 
 
 class TaskPublic(BaseModel):
@@ -87,7 +90,7 @@ class TaskPublic(BaseModel):
 
 
 class TaskCompletion(BaseModel):
-    outcome: str = Field(min_length=1, max_length=1000)
+    outcome: str = Field(min_length=1, max_length=1000, pattern=TEXT)
     staff: str = Field(max_length=254, pattern=EMAIL, description="The staff member's email")
     contact_made: bool | None = Field(
         default=None, description="For a call: a parent or carer was reached (the chase's "
@@ -105,7 +108,7 @@ class TaskDone(BaseModel):
 class ApprovalIn(BaseModel):
     code: str | None = Field(default=None, max_length=4,
                              description="Another code than the suggested one (needs reason)")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=500, pattern=TEXT)
     staff: str = Field(max_length=254, pattern=EMAIL, description="The staff member's email")
     role: StaffRole | None = Field(default=None, description="Default: their staff record's")
 
@@ -125,7 +128,11 @@ class ApprovalPublic(BaseModel):
     marks: list[MarkWrittenPublic]
 
 
-SchoolQuery = Annotated[str | None, Query(max_length=64, description="The school's slug")]
+# Row ids are the database's 32-bit integers: a larger one names nothing, and saying so
+# beats a query the database refuses.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The row's id")]
+SchoolQuery = Annotated[str | None, Query(max_length=64, pattern=LINE,
+                                          description="The school's slug")]
 
 
 def _database(request: Request) -> Iterator[Session]:
@@ -139,10 +146,11 @@ Database = Annotated[Session, Depends(_database)]
 def router(settings: Settings) -> APIRouter:
     """The API's routes, behind the key in `settings` (or answering 503 without one)."""
     routes = APIRouter(prefix="/api/v1", tags=["api"],
-                       dependencies=[Depends(_key_check(settings))])
+                       dependencies=[Depends(_key_check(settings))], responses=REFUSALS)
 
-    @routes.post("/register/marks", response_model=MarksImported,
-                 responses={422: {"model": MarksRejected}})
+    @routes.post("/register/marks", response_model=MarksImported, responses={
+        422: {"model": MarksRejected},
+        409: {"model": Problem, "description": "The same marks were being written at once"}})
     def post_marks(body: list[MarkIn] | MarkBatch, request: Request, db: Database,
                    school: SchoolQuery = None) -> MarksImported | JSONResponse:
         """Marks from the MIS: all written, or none when any is bad (422 lists which)."""
@@ -167,8 +175,9 @@ def router(settings: Settings) -> APIRouter:
                            due_at=t.task.due_at.astimezone(UTC), details=t.task.details)
                 for t in open_tasks(session=db, school=_school(db, school))]
 
-    @routes.post("/tasks/{task_id}/complete")
-    def post_task_complete(task_id: int, body: TaskCompletion, request: Request, db: Database,
+    @routes.post("/tasks/{task_id}/complete", responses={
+        409: {"model": Problem, "description": "The task was completed with another outcome"}})
+    def post_task_complete(task_id: RowId, body: TaskCompletion, request: Request, db: Database,
                            school: SchoolQuery = None) -> TaskDone:
         """Mark a task done with its outcome; sending the same completion again is harmless."""
         found = _school(db, school)
@@ -185,9 +194,9 @@ def router(settings: Settings) -> APIRouter:
         return TaskDone(id=task_id, status=task.status, outcome=task.outcome,
                         completed_by=task.completed_by, completed_at=task.completed_at)
 
-    @routes.post("/reports/{report_id}/approve",
-                 responses={404: {}, 409: {"description": "Withdrawn or unfinished report"}})
-    def post_approve(report_id: int, body: ApprovalIn, request: Request, db: Database,
+    @routes.post("/reports/{report_id}/approve", responses={
+        409: {"model": Problem, "description": "Withdrawn or unfinished report"}})
+    def post_approve(report_id: RowId, body: ApprovalIn, request: Request, db: Database,
                      school: SchoolQuery = None) -> ApprovalPublic:
         """Approve the report's code, or another with a reason, into the register."""
         found = _school(db, school)

@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, func, select
 
 from bot import api
+from bot.api_problems import invalid_request
 from bot.channels import add_channel
-from bot.delivery import outbox_loop, tick_loop
-from bot.metrics import CONTENT_TYPE, WEBHOOKS, generate, watch_queue
+from bot.delivery import WEB_CONCURRENCY, outbox_loop, stop_loops, tick_loop
+from bot.metrics import CONTENT_TYPE, CountWebhooks, generate, watch_queue
+from bot.outbox import Outbox
 from bot.pages import render_page
+from bot.senders import close_senders
 from bot.web import add_staff_pages
 from core import db
 from core.clock import Clock, system_clock
@@ -25,18 +29,6 @@ from core.models import School
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-WEBHOOK_PREFIXES = (("/webhooks/twilio", "twilio"), ("/webhooks/telegram", "telegram"),
-                    ("/simulator/api/", "simulator"))
-
-
-def _outcome(status: int) -> str:
-    if status < 300:
-        return "accepted"
-    if status in (401, 403):
-        return "refused"
-    return "invalid" if status < 500 else "error"
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
@@ -48,14 +40,17 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         if settings.migrate_on_start:
             db.upgrade(engine)
         logger.info("channels on: %s", ", ".join(app.state.senders) or "none")
-        outbox = asyncio.create_task(outbox_loop(app.state))
+        outbox = None
+        if settings.outbox_in_web:  # otherwise `rollcall worker` processes send
+            app.state.outbox = Outbox(engine, app.state.senders, clock,
+                                      concurrency=WEB_CONCURRENCY,
+                                      processes=settings.outbox_processes)
+            outbox = asyncio.create_task(outbox_loop(app.state))
         tick = asyncio.create_task(tick_loop(app.state)) if settings.tick else None
         yield
-        for task in (outbox, tick):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        # Bounded: sends in flight get a few seconds to finish, then everything is cancelled.
+        await stop_loops(app.state, outbox=outbox, tick=tick)
+        await close_senders(app.state.senders)
         engine.dispose()
 
     app = FastAPI(title="Rollcall", lifespan=lifespan)
@@ -70,21 +65,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
     metrics = watch_queue(engine, clock)
 
-    @app.middleware("http")
-    async def count_webhooks(request: Request, call_next):  # type: ignore[no-untyped-def]
-        """Webhook outcomes by channel, for /metrics: refused signatures and our own errors
-        are what to alert on."""
-        channel = next((c for prefix, c in WEBHOOK_PREFIXES if request.url.path.startswith(
-            prefix)), None)
-        if channel is None or request.method != "POST":
-            return await call_next(request)
-        try:
-            response = await call_next(request)
-        except Exception:
-            WEBHOOKS.labels(channel, "error").inc()
-            raise
-        WEBHOOKS.labels(channel, _outcome(response.status_code)).inc()
-        return response
+    app.add_middleware(CountWebhooks)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_page() -> Response:

@@ -13,11 +13,15 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from bot.bench_chase import bench_chase_command
+from bot.bench_inbound import bench_inbound_command
+from bot.bench_outbound import bench_outbound_command
 from bot.cli_attendance import attendance_app
 from bot.cli_chasing import tick_command
 from bot.cli_parsing import bench_parse, eval_app, parse_command
 from bot.cli_register import export_app, import_register_command, register_app
 from bot.cli_staff import staff_app
+from bot.worker import worker_command
 from core import db
 from core.calendar import NoSchoolDay, load_calendar
 from core.clock import system_clock
@@ -58,7 +62,11 @@ telegram_app = typer.Typer(help="The school's Telegram bot.", no_args_is_help=Tr
 app.add_typer(telegram_app, name="telegram")
 app.command("parse")(parse_command)
 app.command("tick")(tick_command)
+app.command("worker")(worker_command)
 bench_app.command("parse")(bench_parse)
+bench_app.command("outbound")(bench_outbound_command)
+bench_app.command("chase")(bench_chase_command)
+bench_app.command("inbound")(bench_inbound_command)
 app.add_typer(export_app, name="export")
 app.add_typer(register_app, name="register")
 app.add_typer(staff_app, name="staff")

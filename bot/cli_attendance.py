@@ -8,12 +8,19 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_monitoring import outbreaks_command, pack_command
 from bot.cli_register import SchoolOption, _day, _session, _today
 from core.attendance_report import AttendanceReport, attendance_report, pupil_json
+from core.clock import system_clock
+from core.ladder import monday_of
+from core.ladder_runner import NoLadder, propose_steps, record_run
+from core.ladder_views import ladder_page
 from core.schools import find_school
 
 attendance_app = typer.Typer(help="Attendance figures across the school year.",
                              no_args_is_help=True)
+attendance_app.command("pack")(pack_command)
+attendance_app.command("outbreaks")(outbreaks_command)
 
 
 @attendance_app.command("report")
@@ -63,3 +70,34 @@ def _print(report: AttendanceReport) -> None:
     for r in penalty:
         typer.echo(f"  {r.pupil.upn}  {r.pupil.display_name:<28} "
                    f"{r.unauthorised_recent:>3} sessions")
+
+
+@attendance_app.command("ladder")
+def ladder_command(
+    day: Annotated[str | None, typer.Option(
+        "--date", help="Figures to the end of this day (YYYY-MM-DD) [default: today]")] = None,
+    school: SchoolOption = None,
+) -> None:
+    """The weekly run of the school's attendance ladder (the policy's [monitoring]): propose
+    each pupil's next step from their attendance this school year, for staff to approve or
+    dismiss on the Attendance > Ladder page. Running it again proposes nothing twice."""
+    with _session() as session:
+        found = find_school(session, school)
+        when = _day(day, "--date") or _today(found)
+        try:
+            proposed = propose_steps(session=session, school=found, day=when,
+                                     now=system_clock())
+        except NoLadder as missing:
+            typer.secho(str(missing), fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+        record_run(session, found, monday_of(when), when, len(proposed), system_clock())
+        waiting = ladder_page(session=session, school=found, role="admin").proposed
+        names = {row.step.id: row.pupil for row in waiting}
+        typer.echo(f"{found.name}: attendance ladder on the figures to {when:%a %-d %b %Y}")
+        typer.echo(f"{len(proposed)} step(s) proposed" + (":" if proposed else "."))
+        for step in proposed:
+            pupil = names.get(step.id)
+            who = f"{pupil.upn}  {pupil.display_name:<28}" if pupil else f"pupil {step.pupil_id}"
+            typer.echo(f"  {who} {step.step}: {step.reason}")
+        typer.echo(f"Waiting for a decision: {len(waiting)} (approve or dismiss them on the "
+                   "staff page /staff/attendance/ladder)")

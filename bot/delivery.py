@@ -2,7 +2,8 @@
 
 Handlers call `accept(state, inbound)`: the database work runs in a worker thread (the
 service is synchronous), then the outbox loop is woken so the reply leaves at once. The loop
-also wakes every few seconds, so a message left queued by a provider error is tried again.
+also wakes every few seconds, so a message left queued by a provider error, or queued by
+another process, is tried again. `rollcall worker` runs the same loops without the web app.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.inbox import Received, receive
 from bot.metrics import TICK_FAILURES, TICKS
-from bot.outbox import send_queued
+from bot.outbox import Outbox
 from core.chasing_runner import run_tick
 from core.conversations import Inbound
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0
 TICK_SECONDS = 60.0
+STOP_SECONDS = 5.0  # what a stopping process gives sends in flight; then they are cancelled
+WEB_CONCURRENCY = 32  # sends in flight at once from a web process (a worker sets its own)
 
 
 async def accept(state: Any, inbound: Inbound) -> Received | None:
@@ -59,14 +62,42 @@ async def tick_loop(state: Any) -> None:
             logger.exception("tick failed; the next one will try again")
 
 
-async def outbox_loop(state: Any) -> None:
-    """Send queued messages whenever woken, and every few seconds regardless."""
+async def outbox_loop(state: Any, poll: float = RETRY_SECONDS) -> None:
+    """Send queued messages whenever woken, and every `poll` seconds regardless, until the
+    outbox is stopped."""
+    outbox: Outbox = state.outbox
     state.outbox_wake = asyncio.Event()
-    while True:
+    while not outbox.stopping:
         with suppress(TimeoutError):
-            await asyncio.wait_for(state.outbox_wake.wait(), RETRY_SECONDS)
+            await asyncio.wait_for(state.outbox_wake.wait(), poll)
         state.outbox_wake.clear()
+        if outbox.stopping:
+            break
         try:
-            await send_queued(state.engine, state.senders, state.clock)
+            await outbox.send_queued()
         except Exception:
             logger.exception("outbox pass failed; trying again shortly")
+
+
+async def stop_loops(state: Any, *, outbox: asyncio.Task[None] | None,
+                     tick: asyncio.Task[None] | None, seconds: float = STOP_SECONDS) -> None:
+    """Stop the outbox and the tick within about `seconds`: sends already with a provider may
+    finish and be recorded, nothing new is claimed, and whatever still runs after that is
+    cancelled (its rows' leases lapse, and another process sends them)."""
+    sender: Outbox | None = getattr(state, "outbox", None)
+    if sender is not None:
+        sender.stop()
+        wake(state)
+    if tick is not None:
+        tick.cancel()  # the tick is idempotent: one cut short is done again by the next
+    tasks = [task for task in (outbox, tick) if task is not None]
+    if tasks:
+        _, running = await asyncio.wait(tasks, timeout=seconds)
+        for task in running:
+            task.cancel()
+        if running:
+            _, stuck = await asyncio.wait(running, timeout=1.0)
+            if stuck:
+                logger.warning("%d background task(s) did not stop in time", len(stuck))
+    if sender is not None:
+        sender.close()

@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from bot.flows import report_absence as flow
 from core.attendance_models import ChaseAction
+from core.calendar import SchoolCalendar
 from core.clock import Clock
 from core.conversation_models import (
     AbsenceReport,
@@ -34,13 +38,15 @@ from core.conversations import (
     queue_reply,
     save_reports,
     set_status,
+    storable,
     store_incoming,
     withdraw,
 )
+from core.ladder_alerts import evidence_required
 from core.messages import render
 from core.models import ChannelKind, Contact, School
 from core.parsing.pupils import Child
-from core.schools import school_calendar, school_policy
+from core.policy import Policy
 from core.staff_actions import alert_dsl, has_safeguarding_words
 from core.telegram_links import link_by_code, link_by_phone
 
@@ -63,20 +69,35 @@ class Received:
 
 def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None:
     """Store, then read and answer, one message; None for a provider's retry of one we have."""
-    stored = store_incoming(session, inbound, clock)
-    if stored is None:
-        return None
-    conversation, message = stored
-    assert conversation.id is not None and message.id is not None
+    inbound = storable(inbound)
+    with _kept_after_commit(session):
+        stored = store_incoming(session, inbound, clock)
+        if stored is None:
+            return None
+        conversation, message = stored.conversation, stored.message
+        assert conversation.id is not None and message.id is not None
+        received = Received(message.id, conversation.id)
+        try:
+            _handle(session, stored.school, conversation, message, inbound, clock())
+            session.commit()
+        except Exception:
+            # Not swallowed: logged with its traceback, and the message goes to staff.
+            logger.exception("message %s could not be handled; left for staff", message.id)
+            session.rollback()
+            _leave_for_staff(session, received.conversation_id, received.message_id, clock())
+    return received
+
+
+@contextmanager
+def _kept_after_commit(session: Session) -> Iterator[None]:
+    """Rows keep their values across this session's commits: reading the thread, message and
+    school back after each (the default) cost five queries a message. Rollbacks still expire."""
+    before = session.expire_on_commit
+    session.expire_on_commit = False
     try:
-        _handle(session, conversation, message, inbound, clock())
-        session.commit()
-    except Exception:
-        # Not swallowed: logged with its traceback, and the message goes to staff.
-        logger.exception("message %s could not be handled; left for staff", message.id)
-        session.rollback()
-        _leave_for_staff(session, conversation.id, message.id, clock())
-    return Received(message.id, conversation.id)
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
@@ -91,10 +112,8 @@ def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
     session.commit()
 
 
-def _handle(session: Session, conversation: Conversation, message: Message,
+def _handle(session: Session, school: School, conversation: Conversation, message: Message,
             inbound: Inbound, now: datetime) -> None:
-    school = session.get(School, conversation.school_id)
-    assert school is not None
     replies = _Replies(session, conversation, school, now)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value
@@ -221,12 +240,14 @@ def _context(session: Session, conversation: Conversation,
              replies: _Replies) -> flow.FlowContext:
     assert conversation.contact_id is not None
     pupils = linked_pupils(session, conversation.contact_id)
-    policy = replies.policy  # read once per message
-    calendar = school_calendar(replies.school)
+    policy = replies.policy
+    calendar = _calendar(replies.school.calendar_json, replies.school.calendar_source)
     local = calendar.local_time(replies.now).replace(tzinfo=None)
+    ladder = evidence_required(session, replies.school.id or 0, [p.id or 0 for p in pupils],
+                               calendar.first_day) if policy.monitoring else set()
     children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
                                                     p.preferred_first_name, _year(p.year_group)),
-                                   p.medical_evidence) for p in pupils)
+                                   p.medical_evidence, p.id in ladder) for p in pupils)
     chased = tuple(session.exec(select(ChaseAction.pupil_id).where(
         ChaseAction.contact_id == conversation.contact_id,
         ChaseAction.day == calendar.local_date(replies.now),
@@ -234,6 +255,19 @@ def _context(session: Session, conversation: Conversation,
     return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
                             ask_evidence=policy.messages.ask_evidence,
                             chased=tuple(dict.fromkeys(chased)))
+
+
+# A school's policy and calendar are parsed once per process, not per message (the calendar
+# works out bank holidays when first asked, ~1 ms); keyed on the stored text, so new files
+# are read afresh. Both are only ever read.
+@lru_cache(maxsize=256)
+def _policy(text: str) -> Policy:
+    return Policy.model_validate_json(text)
+
+
+@lru_cache(maxsize=256)
+def _calendar(text: str, source: str) -> SchoolCalendar:
+    return SchoolCalendar.from_json(text, source=source)
 
 
 def _year(group: str) -> int | None:
@@ -250,7 +284,7 @@ class _Replies:
         contact = session.get(Contact, conversation.contact_id) \
             if conversation.contact_id else None
         self.language = contact.preferred_language if contact else "en"
-        self.policy = policy = school_policy(school)
+        self.policy = policy = _policy(school.policy_json)
         self.base: dict[str, Any] = {"school": school.name,
                                      "office_phone": policy.messages.office_phone,
                                      "leave_process": policy.messages.leave_process}

@@ -19,9 +19,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.clock import Clock
-from core.conversation_models import Direction, Message, MessageStatus
+from core.conversation_models import Direction, MessageStatus
+from core.conversation_models import Message as StoredMessage
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -55,11 +57,11 @@ class QueueCollector(Collector):
         up = GaugeMetricFamily("rollcall_database_up", "1 if the database answered the scrape")
         try:
             with Session(self.engine) as session:
-                rows = session.exec(select(Message.channel, func.count(), func.min(
-                    Message.created_at)).where(
-                    Message.direction == Direction.outgoing.value,
-                    Message.status == MessageStatus.queued.value).group_by(
-                    col(Message.channel))).all()
+                rows = session.exec(select(StoredMessage.channel, func.count(), func.min(
+                    StoredMessage.created_at)).where(
+                    StoredMessage.direction == Direction.outgoing.value,
+                    StoredMessage.status == MessageStatus.queued.value).group_by(
+                    col(StoredMessage.channel))).all()
         except SQLAlchemyError:
             logger.exception("metrics: the database did not answer")
             up.add_metric([], 0)
@@ -93,3 +95,48 @@ class _Shared(Collector):
 
 def generate(registry: CollectorRegistry) -> bytes:
     return _generate(registry)
+
+
+WEBHOOK_PREFIXES = (("/webhooks/twilio", "twilio"), ("/webhooks/telegram", "telegram"),
+                    ("/simulator/api/", "simulator"))
+
+
+def outcome(status: int) -> str:
+    if status < 300:
+        return "accepted"
+    if status in (401, 403):
+        return "refused"
+    return "invalid" if status < 500 else "error"
+
+
+class CountWebhooks:
+    """ASGI middleware: webhook outcomes by channel, for /metrics (refused signatures and our
+    own errors are what to alert on).
+
+    Plain ASGI rather than Starlette's BaseHTTPMiddleware, which runs every request through
+    an extra task and memory stream: that cost 0.15-0.2 ms of CPU a request, measured.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        channel = next((c for prefix, c in WEBHOOK_PREFIXES if path.startswith(prefix)), None)
+        if channel is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        except Exception:
+            WEBHOOKS.labels(channel, "error").inc()
+            raise
+        WEBHOOKS.labels(channel, outcome(status)).inc()

@@ -132,3 +132,66 @@ class StaffTask(SQLModel, table=True):
         "Set by a scheduled job (outbreaks, the ladder): the same key twice is one task, so "
         "two processes running the job at once open it once."))
     created_at: datetime = Field(sa_column=_timestamp())
+
+
+class InterventionStatus(StrEnum):
+    proposed = "proposed"  # the weekly run suggests it; staff approve or dismiss
+    approved = "approved"  # staff agreed: the letter is written, the task is open
+    dismissed = "dismissed"  # staff decided against it (with their reason)
+    done = "done"  # the letter went, the meeting was held, the referral made
+
+
+class Intervention(SQLModel, table=True):
+    """A step of the school's attendance ladder for one pupil: proposed by the weekly run,
+    approved or dismissed by staff, then done. Natural key: (school, pupil, step, week)."""
+
+    __tablename__ = "intervention"
+    __table_args__ = (
+        UniqueConstraint("school_id", "pupil_id", "step", "week", name="uq_intervention_key"),
+        CheckConstraint(f"status IN {_in(InterventionStatus)}", name="ck_intervention_status"),
+        ForeignKeyConstraint(["school_id", "pupil_id"], ["pupil.school_id", "pupil.id"],
+                             ondelete="CASCADE"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    pupil_id: int = Field(index=True)
+    step: str = Field(max_length=64, description="The step's name in the policy")
+    action: str = Field(max_length=16)
+    title: str = Field(max_length=150)
+    role: str = Field(max_length=32, description="Who does it")
+    week: date = Field(description="Monday of the week it was proposed in (the natural key)")
+    as_of: date = Field(description="The figures are to the end of this day")
+    status: str = Field(default=InterventionStatus.proposed, max_length=16, index=True)
+    reason: str = Field(max_length=500, description="Why the ladder proposed it")
+    figures: str = Field(sa_column=Column(Text, nullable=False),
+                         description="JSON: the pupil's figures and band at the time")
+    anchor_id: int | None = Field(default=None, foreign_key="intervention.id",
+                                  description="The step this one follows")
+    medical_evidence: bool | None = Field(
+        default=None, description="From this step on, evidence is (or no longer is) asked for")
+    target: float | None = Field(default=None, description="An action plan's target, %")
+    review_due: date | None = None
+    letter: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    note: str | None = Field(default=None, max_length=500,
+                             description="Why it was dismissed, or a note on approval")
+    decided_by: str | None = Field(default=None, max_length=254)
+    decided_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
+    done_by: str | None = Field(default=None, max_length=254)
+    done_at: datetime | None = Field(default=None, sa_column=_timestamp(True))
+    task_id: int | None = Field(default=None, foreign_key="staff_task.id")
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class LadderRun(SQLModel, table=True):
+    """The weekly ladder run for one school: the tick proposes steps once a week."""
+
+    __tablename__ = "ladder_run"
+    __table_args__ = (UniqueConstraint("school_id", "week", name="uq_ladder_run_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    week: date = Field(description="Monday of the week")
+    as_of: date
+    proposed: int = 0
+    ran_at: datetime = Field(sa_column=_timestamp())

@@ -1,43 +1,50 @@
-"""Running the chase: read the morning from the database, plan, and carry the plan out
-(core.chasing_actions).
+"""Running the chase: read every school's morning, plan each with the pure planner
+(core.chasing), and carry the plans out (core.chasing_actions).
 
-Each action is applied in a transaction of its own that first writes its ChaseAction key
-(unique per school, pupil, day and step); if another tick got there first, the insert fails
-and the action is skipped. The chase message and the staff task are written in that same
-transaction, so a crash leaves either both or neither. When a case closes (a report arrived),
-chase texts still queued for it are cancelled and its no-contact tasks are stood down.
+The work is set-based, so a tick over a thousand schools costs a few dozen statements, not a
+few for every pupil: the morning of every school on a school day is read in a handful of
+queries (core.chasing_queries, put together by core.chasing_state), and the plans are written
+a batch of schools at a time (two batches at once on PostgreSQL), each batch in one
+transaction that first takes its actions' keys (unique per school, pupil, day and step) and
+then queues texts and opens tasks for the keys it won. A crash leaves a batch's keys and texts
+both written or neither; two ticks at once act on each key once; the next tick picks up
+whatever a failed one left.
 """
 
 from __future__ import annotations
 
 import logging
+import time as timer
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Engine, select
 
-from core.attendance_models import ChaseAction, RegisterMark, StaffTask
-from core.calendar import SchoolCalendar
-from core.chasing import Case, ChaseState, ContactRef, SendChase, plan
-from core.chasing_actions import address_on, open_task, send_chase, stand_down
-from core.conversation_models import (
-    AbsenceReport,
-    Conversation,
-    Direction,
-    Message,
-    MessageStatus,
-    ReportStatus,
+from core.chasing import plan
+from core.chasing_actions import Done, carry_out
+from core.chasing_rules import (
+    CHANNEL_PREFERENCE,
+    LIVE_REPORTS,
+    LOOKBACK_DAYS,
+    UNEXPLAINED,
+    SchoolDay,
+    covers,
+    preferred_channel,
 )
-from core.models import Contact, Pupil, PupilContact, School, SchoolChannel
-from core.schools import school_calendar, school_policy
+from core.chasing_state import Morning, load_mornings
+from core.models import School
+from core.schools import calendar_from_text, policy_from_text
+
+__all__ = ["CHANNEL_PREFERENCE", "LIVE_REPORTS", "LOOKBACK_DAYS", "UNEXPLAINED", "TickResult",
+           "covers", "preferred_channel", "run_tick"]
 
 logger = logging.getLogger(__name__)
-UNEXPLAINED = "N"
-LIVE_REPORTS = (ReportStatus.collecting, ReportStatus.confirmed, ReportStatus.for_head,
-                ReportStatus.approved)
-CHANNEL_PREFERENCE = ("telegram", "whatsapp", "sms", "simulator")
-LOOKBACK_DAYS = 30  # school days of unexplained absence counted back, at most
+# Cases written a transaction: big enough that a national morning is a few transactions, small
+# enough that a transaction holds its locks (new threads, keys) for well under a second.
+BATCH_CASES = 2500
+WRITERS = 2
 
 
 @dataclass
@@ -47,143 +54,107 @@ class TickResult:
     cancelled: int = 0
 
 
-def run_tick(engine: Engine, now: datetime) -> TickResult:
-    """One pass over every school as at the aware instant `now`."""
+def run_tick(engine: Engine, now: datetime, *, batch_cases: int = BATCH_CASES) -> TickResult:
+    """One pass over every school as at the aware instant `now`.
+
+    A school that cannot be chased (a policy's letter that will not render, a calendar that
+    will not read) must not stop the others: a batch that fails is tried again a school at a
+    time, and once every other school is done the first error is raised, for the caller to
+    count and log. Whatever failed is tried again by the next tick."""
+    started = timer.perf_counter()
+    errors: list[Exception] = []
+    with engine.connect() as connection:
+        schools = school_days(connection, now, errors)
+    mornings = load_mornings(engine, schools) if schools else []
+    loaded = timer.perf_counter()
     result = TickResult()
-    with Session(engine) as session:
-        schools = session.exec(select(School)).all()
-    for school in schools:
-        with Session(engine) as session:
-            _tick_school(session, school, now, result)
+    for done in _write_all(engine, list(_batches(mornings, batch_cases)), now, errors):
+        result.chases += done.chases
+        result.tasks += done.tasks
+        result.cancelled += done.cancelled
+    logger.debug("tick: %d schools on a school day, %d cases; read in %.2f s, planned and "
+                 "written in %.2f s", len(schools), sum(len(m.state.cases) for m in mornings),
+                 loaded - started, timer.perf_counter() - loaded)
+    if errors:
+        raise errors[0]
     return result
 
 
-def _tick_school(session: Session, school: School, now: datetime, result: TickResult) -> None:
-    calendar, policy = school_calendar(school), school_policy(school)
-    today = calendar.local_date(now)
-    if not calendar.is_school_day(today):
-        return
-    state = load_state(session, school, calendar, now)
-    result.cancelled += stand_down(session, school, today, {c.pupil_id for c in state.cases},
-                                   policy, now)
-    for action in plan(state, policy):
-        if isinstance(action, SendChase):
-            result.chases += send_chase(session, school, action, today, policy, now)
+def _write_all(engine: Engine, batches: list[list[Morning]], now: datetime,
+               errors: list[Exception]) -> list[Done]:
+    """Each batch in a transaction of its own; a batch that fails, again school by school."""
+    done = []
+    for batch, outcome in zip(batches, _attempts(engine, batches, now), strict=True):
+        if isinstance(outcome, Done):
+            done.append(outcome)
+        elif len(batch) == 1:
+            logger.error("tick: school %d failed", batch[0].school.id, exc_info=outcome)
+            errors.append(outcome)
         else:
-            result.tasks += open_task(session, school, action, today, calendar, policy, now)
+            logger.warning("tick: a batch of %d schools failed (%r); trying them one by one",
+                           len(batch), outcome)
+            done += _write_all(engine, [[morning] for morning in batch], now, errors)
+    return done
 
 
-# --- The state of the morning -------------------------------------------------------------
+def _attempts(engine: Engine, batches: list[list[Morning]], now: datetime
+              ) -> list[Done | Exception]:
+    """Each batch's outcome. Batches are whole schools, so no two share a row: on PostgreSQL
+    two run at once, one planning and rendering while the server writes the other; SQLite
+    has a single writer (and an in-memory database is one thread's)."""
+    def attempt(batch: list[Morning]) -> Done | Exception:
+        try:
+            return _write(engine, batch, now)
+        except Exception as error:  # the caller logs it, carries on, and raises it at the end
+            return error
 
-def load_state(session: Session, school: School, calendar: SchoolCalendar,
-               now: datetime) -> ChaseState:
-    """Today's unexplained absences and what has been done about them."""
-    assert school.id is not None
-    today = calendar.local_date(now)
-    local_now = calendar.local_time(now).replace(tzinfo=None)
-    unexplained = _unexplained_by_day(session, school.id, calendar, today)
-    channels = set(session.exec(select(SchoolChannel.channel).where(
-        SchoolChannel.school_id == school.id)).all())
-    cases = []
-    for pupil in session.exec(select(Pupil).where(
-            col(Pupil.id).in_(unexplained.get(today, set())), col(Pupil.on_roll))).all():
-        assert pupil.id is not None
-        days = _day_number(pupil.id, unexplained, calendar, today)
-        cases.append(Case(pupil.id, days, pupil.is_vulnerable,
-                          _contacts(session, school.id, pupil.id, channels)))
-    done = {(a.pupil_id, a.step): calendar.local_time(a.created_at).replace(tzinfo=None)
-            for a in session.exec(select(ChaseAction).where(
-                ChaseAction.school_id == school.id, ChaseAction.day == today)).all()}
-    replied, failed = _responses(session, school.id, today, calendar)
-    reached = frozenset(p for p in session.exec(select(StaffTask.pupil_id).where(
-        StaffTask.school_id == school.id, col(StaffTask.contact_made),
-        col(StaffTask.completed_at) >= calendar.at_local(today, time(0, 0)))).all()
-        if p is not None)
-    return ChaseState(today, local_now, tuple(cases), done, replied, failed, reached)
+    if engine.dialect.name != "postgresql" or len(batches) < 2:
+        return [attempt(batch) for batch in batches]
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="tick") as pool:
+        return list(pool.map(attempt, batches))
 
 
-def _unexplained_by_day(session: Session, school_id: int, calendar: SchoolCalendar,
-                        today: date) -> dict[date, set[int]]:
-    """Pupils marked N with no live report covering the day, for recent school days."""
-    start = today - timedelta(days=LOOKBACK_DAYS * 7 // 5 + 7)
-    marks = session.exec(select(RegisterMark.day, RegisterMark.pupil_id).where(
-        RegisterMark.school_id == school_id, RegisterMark.mark == UNEXPLAINED,
-        col(RegisterMark.day) >= start, col(RegisterMark.day) <= today)).all()
-    reports = session.exec(select(AbsenceReport).where(
-        AbsenceReport.school_id == school_id, col(AbsenceReport.status).in_(LIVE_REPORTS),
-        col(AbsenceReport.first_day) <= today)).all()
-    by_day: dict[date, set[int]] = {}
-    for day, pupil_id in marks:
-        if not any(r.pupil_id == pupil_id and covers(r, day, calendar) for r in reports):
-            by_day.setdefault(day, set()).add(pupil_id)
-    return by_day
+def _write(engine: Engine, batch: list[Morning], now: datetime) -> Done:
+    """Plan a batch of schools and carry the plans out, in one transaction."""
+    plans = [(morning, plan(morning.state, morning.school.policy)) for morning in batch]
+    with engine.begin() as connection:
+        return carry_out(connection, plans, now)
 
 
-def covers(report: AbsenceReport, day: date, calendar: SchoolCalendar) -> bool:
-    """Does a parent's report explain this day? With no day back, it explains the days from
-    its first up to two school days on (after that, staff want to hear again)."""
-    if report.first_day is None or day < report.first_day:
-        return False
-    if report.return_day is not None:
-        return day < report.return_day
-    return day <= calendar.add_school_days(report.first_day, 2)
+def school_days(connection: Connection, now: datetime,
+                errors: list[Exception]) -> list[SchoolDay]:
+    """The schools for which `now` falls on a school day, with their policy and local time
+    (parsed once per process for each stored policy and calendar: core.schools)."""
+    found = []
+    for row in connection.execute(select(
+            School.id, School.name, School.policy_json, School.calendar_json,
+            School.calendar_source).order_by(School.id)):
+        try:
+            calendar = calendar_from_text(row.calendar_json, row.calendar_source)
+            policy = policy_from_text(row.policy_json)
+        except ValueError as error:  # pydantic's ValidationError: a stored file that no
+            logger.error("tick: school %d's policy or calendar does not read", row.id,
+                         exc_info=error)  # longer reads under this version
+            errors.append(error)
+            continue
+        today = calendar.local_date(now)
+        if calendar.is_school_day(today):
+            found.append(SchoolDay(row.id, row.name, calendar, policy, today,
+                                   calendar.local_time(now).replace(tzinfo=None)))
+    return found
 
 
-def _day_number(pupil_id: int, unexplained: dict[date, set[int]], calendar: SchoolCalendar,
-                today: date) -> int:
-    count, day = 1, today
-    while count < LOOKBACK_DAYS:
-        day = calendar.previous_school_day(day)
-        if pupil_id not in unexplained.get(day, set()):
-            return count
-        count += 1
-    return count
-
-
-def _contacts(session: Session, school_id: int, pupil_id: int,
-              channels: set[str]) -> tuple[ContactRef, ...]:
-    rows = session.exec(select(Contact).join(
-        PupilContact, col(PupilContact.contact_id) == Contact.id).where(
-        PupilContact.pupil_id == pupil_id).order_by(col(PupilContact.priority))).all()
-    result = []
-    for contact in rows:
-        assert contact.id is not None
-        channel = preferred_channel(contact, channels)
-        opted_out = channel is not None and _opted_out(session, school_id, contact, channel)
-        result.append(ContactRef(contact.id, channel, opted_out))
-    return tuple(result)
-
-
-def preferred_channel(contact: Contact, channels: set[str]) -> str | None:
-    """The channel to chase a contact on: Telegram if they linked it, WhatsApp, then SMS,
-    among the channels the school has; the simulator only for the demo school."""
-    have = {"telegram": contact.telegram_chat_id is not None,
-            "whatsapp": contact.whatsapp is not None, "sms": contact.mobile is not None,
-            "simulator": contact.mobile is not None}
-    return next((c for c in CHANNEL_PREFERENCE if c in channels and have[c]), None)
-
-
-def _opted_out(session: Session, school_id: int, contact: Contact, channel: str) -> bool:
-    return bool(session.exec(select(Conversation.opted_out).where(
-        Conversation.school_id == school_id, Conversation.channel == channel,
-        Conversation.address == address_on(contact, channel))).first())
-
-
-def _responses(session: Session, school_id: int, today: date,
-               calendar: SchoolCalendar) -> tuple[frozenset[int], frozenset[int]]:
-    """Contacts who wrote back after today's chase, and those whose chase failed."""
-    chased = session.exec(select(ChaseAction.contact_id, Message).join(
-        Message, col(Message.id) == ChaseAction.message_id).where(
-        ChaseAction.school_id == school_id, ChaseAction.day == today,
-        col(ChaseAction.contact_id).is_not(None))).all()
-    replied, failed = set(), set()
-    for contact_id, sent in chased:
-        if sent.status in (MessageStatus.failed, MessageStatus.undelivered):
-            failed.add(contact_id)
-        answer = session.exec(select(Message.id).where(
-            Message.conversation_id == sent.conversation_id,
-            Message.direction == Direction.incoming,
-            col(Message.created_at) > sent.created_at)).first()
-        if answer is not None:
-            replied.add(contact_id)
-    return frozenset(replied), frozenset(failed)
+def _batches(mornings: list[Morning], size: int) -> Iterator[list[Morning]]:
+    """Whole schools, about `size` cases a batch; schools with nothing open or done skipped."""
+    batch: list[Morning] = []
+    cases = 0
+    for morning in mornings:
+        if not morning.state.cases and not morning.done:
+            continue
+        batch.append(morning)
+        cases += len(morning.state.cases)
+        if cases >= size:
+            yield batch
+            batch, cases = [], 0
+    if batch:
+        yield batch

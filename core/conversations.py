@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -28,6 +28,7 @@ from core.conversation_models import (
     MessageStatus,
     ReportStatus,
 )
+from core.ladder_alerts import tell_staff_of_persistent_absence
 from core.models import (
     ChannelKind,
     Contact,
@@ -39,6 +40,7 @@ from core.models import (
 )
 
 logger = logging.getLogger(__name__)
+EVIDENCE_NOTE = "medical evidence requested (attendance ladder)"
 MAX_BODY = 5000  # characters of a message kept; longer bodies are cut and marked
 
 
@@ -60,15 +62,15 @@ class Inbound:
     shared_phone: str | None = None  # Telegram: the sender shared their own number
 
 
-def school_for(session: Session, channel: ChannelKind, to: str) -> School:
-    """The school whose number or bot received the message (the simulator's address is a
-    school slug; only schools that registered one, like the demo school, can be reached)."""
-    school = session.exec(select(School).join(
-        SchoolChannel, col(SchoolChannel.school_id) == School.id).where(
-        SchoolChannel.channel == channel.value, SchoolChannel.address == to)).first()
-    if school is None:
-        raise UnknownAddress(f"no school receives {channel.value} at {to}")
-    return school
+def storable(inbound: Inbound) -> Inbound:
+    """The message as every database can hold it: a NUL character, which no phone sends but
+    anyone can post and which PostgreSQL's text refuses, becomes U+FFFD."""
+    def clean(value: str) -> str:
+        return value.replace("\x00", "\ufffd")
+
+    return replace(inbound, text=clean(inbound.text), provider_id=clean(inbound.provider_id),
+                   media=tuple(clean(m) for m in inbound.media),
+                   raw=clean(inbound.raw) if inbound.raw is not None else None)
 
 
 def find_contact(session: Session, school_id: int, channel: ChannelKind,
@@ -84,14 +86,28 @@ def find_contact(session: Session, school_id: int, channel: ChannelKind,
     return session.exec(query.order_by(col(Contact.id))).first()
 
 
-def store_incoming(session: Session, inbound: Inbound, clock: Clock
-                   ) -> tuple[Conversation, Message] | None:
+@dataclass(frozen=True)
+class Stored:
+    """A message just stored, with its thread and the school that received it."""
+
+    school: School
+    conversation: Conversation
+    message: Message
+
+
+def store_incoming(session: Session, inbound: Inbound, clock: Clock) -> Stored | None:
     """Store the message (and its thread) and commit; None if it was stored before."""
-    school = school_for(session, inbound.channel, inbound.to)
+    school, conversation = _addressed(session, inbound)
     assert school.id is not None
     now = clock()
-    conversation = conversation_for(session, school.id, inbound.channel, inbound.sender, now)
-    conversation.last_incoming_at = now
+    if conversation is None:
+        conversation = _begin(session, school.id, inbound.channel, inbound.sender, now,
+                              incoming=True)
+    else:
+        if conversation.contact_id is None:
+            conversation.contact_id = _contact_id(session, school.id, inbound.channel,
+                                                  inbound.sender)
+        conversation.last_incoming_at = now
     message = Message(
         school_id=school.id, conversation_id=conversation.id, direction=Direction.incoming,
         author="parent", channel=inbound.channel.value, provider_id=inbound.provider_id,
@@ -104,7 +120,23 @@ def store_incoming(session: Session, inbound: Inbound, clock: Clock
         session.rollback()  # the provider retried a message we already have
         logger.info("duplicate %s message %s ignored", inbound.channel.value, inbound.provider_id)
         return None
-    return conversation, message
+    return Stored(school, conversation, message)
+
+
+def _addressed(session: Session, inbound: Inbound) -> tuple[School, Conversation | None]:
+    """The school the message was sent to and the sender's thread there if any, in one
+    query, as it runs for every message. (The simulator's address is a school slug: only
+    schools that registered one, like the demo school, can be reached.)"""
+    channel = inbound.channel.value
+    found = session.exec(select(School, Conversation).join(
+        SchoolChannel, col(SchoolChannel.school_id) == School.id).outerjoin(
+        Conversation, and_(col(Conversation.school_id) == School.id,
+                           col(Conversation.channel) == channel,
+                           col(Conversation.address) == inbound.sender)).where(
+        SchoolChannel.channel == channel, SchoolChannel.address == inbound.to)).first()
+    if found is None:
+        raise UnknownAddress(f"no school receives {channel} at {inbound.to}")
+    return found[0], found[1]
 
 
 def conversation_for(session: Session, school_id: int, channel: ChannelKind, address: str,
@@ -117,12 +149,29 @@ def conversation_for(session: Session, school_id: int, channel: ChannelKind, add
         if found.contact_id is None:
             found.contact_id = _contact_id(session, school_id, channel, address)
         return found
+    return _begin(session, school_id, channel, address, now)
+
+
+def _begin(session: Session, school_id: int, channel: ChannelKind, address: str,
+           now: datetime, *, incoming: bool = False) -> Conversation:
+    """A new thread (`incoming`: begun by a message from `address` now)."""
     conversation = Conversation(
         school_id=school_id, channel=channel.value, address=address,
         contact_id=_contact_id(session, school_id, channel, address),
-        created_at=now, updated_at=now)
+        last_incoming_at=now if incoming else None, created_at=now, updated_at=now)
     session.add(conversation)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request began this thread at the same instant (the provider delivering one
+        # message twice at once, or the sender's next message): theirs is the thread. The
+        # rollback undoes only this attempt, as nothing else is written before the thread.
+        session.rollback()
+        conversation = session.exec(select(Conversation).where(
+            Conversation.school_id == school_id, Conversation.channel == channel.value,
+            Conversation.address == address)).one()
+        if incoming:
+            conversation.last_incoming_at = now
     return conversation
 
 
@@ -162,6 +211,8 @@ def save_reports(session: Session, conversation: Conversation, message: Message,
                  drafts: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """Write each draft's reports (one per child) and return the drafts with their row ids."""
     saved = []
+    school = session.get(School, conversation.school_id)
+    assert school is not None
     for draft in drafts:
         ids: dict[str, int] = dict(draft.get("ids", {}))
         for pupil_id in draft["pupils"]:
@@ -178,6 +229,7 @@ def save_reports(session: Session, conversation: Conversation, message: Message,
             session.flush()
             assert row.id is not None
             ids[str(pupil_id)] = row.id
+            tell_staff_of_persistent_absence(session, school, row, now)
         for pupil_id, report_id in list(ids.items()):
             if int(pupil_id) not in draft["pupils"]:  # the parent changed the child
                 withdraw(session, report_id, now)
@@ -193,7 +245,9 @@ def _fill(row: AbsenceReport, draft: dict[str, Any], now: datetime) -> None:
     row.first_day = date.fromisoformat(draft["first_day"]) if draft["first_day"] else None
     row.return_day = date.fromisoformat(draft["return_day"]) if draft["return_day"] else None
     row.part = draft["part"]
-    row.details = draft.get("details")
+    # The attendance ladder asked for medical evidence with this illness (bot/flows).
+    asked = EVIDENCE_NOTE if row.pupil_id in draft.get("evidence_requested", ()) else None
+    row.details = "; ".join(p for p in (draft.get("details"), asked) if p)[:500] or None
     row.evidence = json.dumps(draft.get("evidence", {}))
     row.status = ReportStatus(draft["status"]).value
     row.updated_at = now
@@ -239,36 +293,3 @@ def link_sender(session: Session, conversation: Conversation, contact: Contact,
         session.add(contact)
     set_status(conversation, ConversationStatus.open, now)
     session.add(conversation)
-
-
-# A message's delivery moves one way; callbacks can arrive out of order, so a status only ever
-# replaces one of a lower rank.
-DELIVERY_RANK = {MessageStatus.queued: 0, MessageStatus.sent: 1, MessageStatus.delivered: 2,
-                 MessageStatus.undelivered: 3, MessageStatus.failed: 3}
-
-
-def record_delivery(session: Session, channels: list[str], provider_id: str,
-                    status: MessageStatus, error: str | None, now: datetime) -> bool:
-    """Move our outgoing message with this provider id forward to `status`; False if nothing
-    changed. A failure also puts the thread in front of staff (and lets the chase move on to
-    the next contact): the parent did not get our message."""
-    rank = DELIVERY_RANK[status]
-    message = session.exec(select(Message).where(
-        col(Message.channel).in_(channels), Message.provider_id == provider_id,
-        Message.direction == Direction.outgoing)).first()
-    if message is None:
-        return False
-    lower = [stored.value for stored, r in DELIVERY_RANK.items() if r < rank]
-    values: dict[str, object] = {"status": status.value, "updated_at": now}
-    if rank == 3:
-        values["error"] = (error or f"the provider reports the message {status.value}")[:500]
-    # One conditional UPDATE, so two callbacks racing cannot move the message backwards.
-    changed = session.execute(update(Message).where(
-        col(Message.id) == message.id, col(Message.status).in_(lower)).values(**values))
-    if changed.rowcount and rank == 3:  # type: ignore[attr-defined]
-        conversation = session.get(Conversation, message.conversation_id)
-        assert conversation is not None
-        set_status(conversation, ConversationStatus.needs_attention, now)
-        session.add(conversation)
-    session.commit()
-    return bool(changed.rowcount)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.configfile import ConfigError, TimeZoneName, read_document, validate
+from core.ladder_policy import MonitoringSection
 from core.models import StaffRole
 
 
@@ -144,6 +145,9 @@ class Policy(_Section):
     chasing: ChasingSection = ChasingSection()
     messages: MessagesSection = MessagesSection()
     escalation: tuple[LadderStep, ...] = DEFAULT_LADDER
+    # The attendance intervention ladder (core/ladder_policy.py); none unless the school
+    # writes one.
+    monitoring: MonitoringSection | None = None
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Policy:

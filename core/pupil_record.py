@@ -1,5 +1,6 @@
 """Pupils as staff look them up: a search over the school's pupils, and one pupil's record
-(contacts, this term's register and figures, reports, conversations, chases and tasks).
+(contacts, this term's register and figures, reports, conversations, chases, tasks and the
+steps of the attendance ladder).
 
 A record is a handful of queries whatever its length (one per section, never one per row), so
 the page stays quick for a pupil with a long history. Everything is scoped to the school: a
@@ -8,7 +9,7 @@ pupil of another school is not found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import phonenumbers
@@ -17,7 +18,7 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from core.attendance_figures import AttendanceFigures, attendance_figures
-from core.attendance_models import ChaseAction, RegisterMark, StaffTask
+from core.attendance_models import ChaseAction, Intervention, RegisterMark, StaffTask
 from core.calendar import SchoolCalendar, Term
 from core.chasing import UNREACHABLE
 from core.conversation_models import AbsenceReport, Conversation, Message
@@ -143,6 +144,7 @@ class PupilRecord:
     conversations: list[ConversationRow]
     chases: list[ChaseRow]
     tasks: list[StaffTask]
+    ladder: list[Intervention] = field(default_factory=list)  # attendance ladder steps
 
     @property
     def marks_used(self) -> list[str]:
@@ -179,7 +181,10 @@ def load_pupil_record(*, session: Session, school: School, pupil_id: int, now: d
         weeks=register_weeks(calendar, term.start, to_date, marks) if term else [],
         figures=attendance_figures(marks.values()), reports=reports,
         conversations=_conversations(session, school, contacts, reports),
-        chases=chases, tasks=tasks)
+        chases=chases, tasks=tasks, ladder=list(session.exec(select(Intervention).where(
+            Intervention.school_id == school.id, Intervention.pupil_id == pupil_id).order_by(
+            col(Intervention.created_at).desc(), col(Intervention.id).desc()).limit(
+            HISTORY_LIMIT)).all()))
 
 
 def term_so_far(calendar: SchoolCalendar, today: date) -> Term | None:

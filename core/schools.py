@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func
@@ -108,11 +109,25 @@ def _set_calendar(school: School, calendar: SchoolCalendar) -> None:
 
 
 def school_policy(school: School) -> Policy:
-    return Policy.model_validate_json(school.policy_json)
+    return policy_from_text(school.policy_json)
 
 
 def school_calendar(school: School) -> SchoolCalendar:
-    return SchoolCalendar.from_json(school.calendar_json, source=school.calendar_source)
+    return calendar_from_text(school.calendar_json, school.calendar_source)
+
+
+# Parsed once per process for each stored text: the chase tick reads every school each minute,
+# and many schools share a local authority's term dates. Both are immutable once parsed.
+@lru_cache(maxsize=4096)
+def policy_from_text(text: str) -> Policy:
+    """A stored policy, parsed."""
+    return Policy.model_validate_json(text)
+
+
+@lru_cache(maxsize=4096)
+def calendar_from_text(text: str, source: str) -> SchoolCalendar:
+    """A stored calendar, parsed."""
+    return SchoolCalendar.from_json(text, source=source)
 
 
 def find_school(session: Session, slug: str | None) -> School:

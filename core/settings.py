@@ -94,6 +94,15 @@ class Settings(BaseSettings):
         default=True,
         description="Run the chase tick every minute inside `rollcall serve` (it is safe in "
         "every process; turn off where a separate scheduler runs `rollcall tick`).")
+    outbox_in_web: bool = Field(
+        default=True,
+        description="`rollcall serve` also sends queued messages; turn off when `rollcall "
+        "worker` processes do the sending.")
+    outbox_processes: int = Field(
+        default=1, ge=1,
+        description="How many processes send from the outbox (workers, and web processes "
+        "that send); each keeps to floor(rate / N) of every provider rate, at least 1 a "
+        "second, so together they stay within it.")
 
     @field_validator("channels", mode="before")
     @classmethod

@@ -60,6 +60,7 @@ class ChildRef:
     pupil_id: int
     child: Child
     evidence: bool = False  # the school asks for medical evidence with illness reports
+    ladder_evidence: bool = False  # the attendance ladder asks for it at the pupil's stage
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,11 @@ def _confirm(state: dict[str, Any], ctx: FlowContext) -> Step:
     drafts = [{**d, "status": "confirmed"} for d in state["drafts"]]
     lines = [_line(d, ctx) for d in drafts]
     replies = [Reply("confirm", {"reports": lines})]
+    asked = _ladder_evidence(drafts, ctx, replies)
     wanted = [d for d in drafts if d["reason"] == "illness" and ctx.ask_evidence
               and any(c.evidence for c in ctx.children if c.pupil_id in d["pupils"])]
-    if wanted:
-        pupils = [p for d in wanted for p in d["pupils"]]
+    pupils = [p for d in wanted for p in d["pupils"] if p not in asked]
+    if pupils:
         replies.append(Reply("ask_evidence", {"names": names_list(
             [c.child.full_name for c in ctx.children if c.pupil_id in pupils])}))
     leave = any(d["kind"] == "leave_request" for d in drafts)
@@ -200,6 +202,21 @@ def _confirm(state: dict[str, Any], ctx: FlowContext) -> Step:
     state = {"stage": "confirmed", "drafts": drafts, "misses": 0}
     return Step(state, tuple(replies), tuple(drafts),
                 "a leave request for the head" if leave else None)
+
+
+def _ladder_evidence(drafts: list[dict[str, Any]], ctx: FlowContext,
+                     replies: list[Reply]) -> set[int]:
+    """Illness reported for pupils at a ladder stage that needs medical evidence: ask for it,
+    and note on their reports that it was asked for."""
+    needed = {c.pupil_id for c in ctx.children if c.ladder_evidence}
+    asked = [p for d in drafts if d["reason"] == "illness" for p in d["pupils"] if p in needed]
+    for d in drafts:
+        d["evidence_requested"] = [p for p in d["pupils"] if p in asked]
+    if asked:
+        replies.append(Reply("ask_evidence_attendance", {
+            "names": names_list([c.child.full_name for c in ctx.children
+                                 if c.pupil_id in asked]), "plural": len(set(asked)) > 1}))
+    return set(asked)
 
 
 def _line(draft: dict[str, Any], ctx: FlowContext) -> dict[str, Any]:

@@ -24,13 +24,18 @@ from core.models import ChannelKind, Contact, SchoolChannel
 from core.phones import InvalidPhone, to_e164
 
 MAX_TEXT = 1600  # ten SMS segments; longer is not a text message
+# Addresses and keys are printable text: a control character (a NUL, which PostgreSQL's text
+# refuses) is a 422, not a query that fails.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 class SimulatedText(BaseModel):
-    school: str = Field(min_length=1, max_length=64, description="The school's simulator address")
+    school: str = Field(min_length=1, max_length=64, pattern=PRINTABLE,
+                        description="The school's simulator address")
     number: str = Field(min_length=5, max_length=32, description="The sender's phone number")
     text: str = Field(min_length=1, max_length=MAX_TEXT)
-    id: str | None = Field(default=None, max_length=64, description="Idempotency key")
+    id: str | None = Field(default=None, max_length=64, pattern=PRINTABLE,
+                           description="Idempotency key")
 
 
 class ThreadMessage(BaseModel):
@@ -75,7 +80,8 @@ def router() -> APIRouter:
         return {"accepted": True, "duplicate": received is None}
 
     @routes.get("/simulator/api/thread")
-    def simulator_thread(request: Request, school: Annotated[str, Query(max_length=64)],
+    def simulator_thread(request: Request,
+                         school: Annotated[str, Query(max_length=64, pattern=PRINTABLE)],
                          number: Annotated[str, Query(max_length=32)]) -> list[ThreadMessage]:
         """The thread between the simulated phone and the school, oldest first."""
         try:

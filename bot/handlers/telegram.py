@@ -78,8 +78,9 @@ def parse_update(body: bytes, bot: Bot) -> Update:
         raise HTTPException(400, "not a Telegram update: no update_id")
     try:
         update = Update.de_json(data, bot)
-    except (KeyError, TypeError, ValueError):
-        # PTB trusts Telegram's shapes: a malformed object fails while it is built.
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError):
+        # PTB trusts Telegram's shapes: a malformed object fails while it is built (a
+        # number where an object goes, a date past the platform's time_t...).
         raise HTTPException(400, "not a Telegram update: malformed message") from None
     if update.message is not None and not _well_typed(update.message):
         raise HTTPException(400, "not a Telegram update: malformed message")
@@ -87,9 +88,17 @@ def parse_update(body: bytes, bot: Bot) -> Update:
 
 
 def _well_typed(message: Message) -> bool:
-    # PTB does not check value types; the conversation service relies on them.
-    return isinstance(message.chat.id, int) and all(
-        value is None or isinstance(value, str) for value in (message.text, message.caption))
+    # PTB does not check value types; the conversation service relies on them. Telegram's
+    # ids have at most 52 significant bits: anything longer would not fit our columns.
+    contact = message.contact
+    return message.chat is not None and _telegram_id(message.chat.id) and all(
+        value is None or isinstance(value, str) for value in (message.text, message.caption)
+    ) and (contact is None or (isinstance(contact.phone_number, str) and (
+        contact.user_id is None or _telegram_id(contact.user_id))))
+
+
+def _telegram_id(value: object) -> bool:
+    return type(value) is int and abs(value) < 2**52
 
 
 def inbound_message(update: Update, to: str) -> Inbound | None:

@@ -9,11 +9,13 @@ other message, so they are stored, retried and reported on the same way.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -27,11 +29,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.delivery import accept
 from bot.handlers.webhook import read_capped
 from bot.senders.twilio import KNOWN_ERRORS, STATUS_PATH
-from core import conversations
+from core import delivery_reports
 from core.conversation_models import (
     MessageStatus,
 )
 from core.conversations import Inbound, UnknownAddress
+from core.delivery_reports import Delivery
 from core.models import ChannelKind
 from core.phones import InvalidPhone, to_e164
 from core.settings import Settings
@@ -42,6 +45,13 @@ EMPTY_TWIML = str(MessagingResponse())  # "nothing to send now": replies go by t
 MAX_FIELDS = 100  # a message has about 20; with ten media items about 40
 MAX_MEDIA = 10  # Twilio's own limit per message
 MEDIA_URL = re.compile(r"^MediaUrl(\d{1,2})$")
+SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+MAX_NUMBER = 48  # "whatsapp:" and a number written out with spaces; longer is not one
+ERROR_CODE = re.compile(r"^[0-9]{1,9}$")
+# A delivery report can overtake Twilio's answer to the send it reports on; it waits this long
+# for the outbox to record the send (Twilio usually answers in well under a second).
+EARLY_REPORT_WAIT = 10.0
+EARLY_REPORT_POLL = 0.1
 # Twilio's statuses as ours (WhatsApp's read receipt counts as delivered).
 OURS = {"accepted": MessageStatus.queued, "scheduled": MessageStatus.queued,
         "queued": MessageStatus.queued, "sending": MessageStatus.queued,
@@ -82,10 +92,20 @@ def router(settings: Settings) -> APIRouter:
         sid, status = form.get("MessageSid"), form.get("MessageStatus")
         if not isinstance(sid, str) or not sid or not isinstance(status, str) or not status:
             raise HTTPException(400, "MessageSid and MessageStatus are required")
-        code = form.get("ErrorCode")
+        _check_sid(sid)
+        code, to = form.get("ErrorCode"), form.get("To")
         state = request.app.state
-        await run_in_threadpool(record_delivery, state.engine, sid, status,
-                                code if isinstance(code, str) else None, state.clock())
+        waited = 0.0
+        while await run_in_threadpool(
+                record_delivery, state.engine, sid, status, code if isinstance(code, str)
+                else None, state.clock(), _address(to)) is Delivery.early:
+            # The report overtook Twilio's answer to our send: wait (without holding a
+            # thread) for the outbox to record the sid, so the report is not lost.
+            if waited >= EARLY_REPORT_WAIT:
+                raise HTTPException(503, "the message this reports on is still being sent",
+                                    headers={"Retry-After": "10"})
+            await asyncio.sleep(EARLY_REPORT_POLL)
+            waited += EARLY_REPORT_POLL
         return Response(status_code=200)
 
     return routes
@@ -132,8 +152,7 @@ def inbound_message(form: FormData) -> Inbound:
     if missing:
         raise HTTPException(400, f"missing {', '.join(missing)}")
     sid, sender, to = fields["MessageSid"], fields["From"], fields["To"]
-    if len(sid) > 64:
-        raise HTTPException(400, "MessageSid is too long")
+    _check_sid(sid)
     # WhatsApp numbers come as "whatsapp:+44..."; both ends are on the same channel.
     whatsapp = sender.startswith("whatsapp:")
     if to.startswith("whatsapp:") != whatsapp:
@@ -144,11 +163,29 @@ def inbound_message(form: FormData) -> Inbound:
         provider_id=sid, media=_media(fields), raw=json.dumps(fields))
 
 
+def _check_sid(sid: str) -> None:
+    # Twilio's ids are two letters and 32 hex digits; anything else is not from Twilio.
+    if not SID.fullmatch(sid):
+        raise HTTPException(400, "MessageSid is not a Twilio id (letters and digits, at "
+                                 "most 64)")
+
+
 def _number(value: str, field: str) -> str:
+    number = _e164(value.removeprefix("whatsapp:")) if len(value) <= MAX_NUMBER else None
+    if number is None:
+        raise HTTPException(400, f"{field} is not a phone number")
+    return number
+
+
+@lru_cache(maxsize=4096)
+def _e164(value: str) -> str | None:
+    """The number in E.164, None if it is not one. Cached: every message names the school's
+    number and most come from parents who wrote before, and reading a number with
+    phonenumbers costs more than anything else in the handler."""
     try:
-        return to_e164(value.removeprefix("whatsapp:"))
+        return to_e164(value)
     except InvalidPhone:
-        raise HTTPException(400, f"{field} is not a phone number") from None
+        return None
 
 
 def _media(fields: dict[str, str]) -> tuple[str, ...]:
@@ -159,21 +196,30 @@ def _media(fields: dict[str, str]) -> tuple[str, ...]:
 
 
 def record_delivery(engine: Engine, sid: str, status: str, error_code: str | None,
-                    now: datetime) -> bool:
-    """Move our message with this Twilio sid forward to `status`; False if nothing changed."""
+                    now: datetime, to: str | None = None) -> Delivery:
+    """Move our message with this Twilio sid (sent to `to`) forward to `status`."""
     ours = OURS.get(status)
     if ours is None:
-        logger.info("twilio status %s for message %s ignored (unknown)", status, sid)
-        return False
+        logger.info("twilio status for message %s ignored (unknown status)", sid[:64])
+        return Delivery.kept
     with Session(engine) as session:
-        return conversations.record_delivery(
+        return delivery_reports.record_delivery(
             session, [ChannelKind.sms.value, ChannelKind.whatsapp.value], sid, ours,
-            _failure_text(status, error_code), now)
+            _failure_text(status, error_code), now, to)
+
+
+def _address(to: object) -> str | None:
+    """The number a status callback's To names, as our threads store it."""
+    if not isinstance(to, str) or len(to) > MAX_NUMBER:
+        return None
+    return _e164(to.removeprefix("whatsapp:"))
 
 
 def _failure_text(status: str, error_code: str | None) -> str:
-    if not error_code:
+    # Twilio's error codes are five digits; anything else is kept out of the error text
+    # ("²" passes isdigit and fails int(); a NUL would fail PostgreSQL).
+    if not error_code or not ERROR_CODE.fullmatch(error_code):
         return f"Twilio reports the message {status}"
-    meaning = KNOWN_ERRORS.get(int(error_code)) if error_code.isdigit() else None
+    meaning = KNOWN_ERRORS.get(int(error_code))
     text = f"Twilio reports the message {status}, error {error_code}"
-    return f"{text} ({meaning})"[:500] if meaning else text[:500]
+    return f"{text} ({meaning})" if meaning else text

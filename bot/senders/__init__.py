@@ -7,8 +7,13 @@ reads the thread from the database.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Protocol
+
+from core.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,49 @@ class SendError(Exception):
 class Sender(Protocol):
     async def send(self, message: Outgoing) -> Sent: ...
 
+    async def close(self) -> None:
+        """Let go of threads and connections; the sender is not used again."""
+        ...
+
 
 class SimulatorSender:
     """The simulator phone shows the thread from the database: sending is delivering."""
 
     async def send(self, message: Outgoing) -> Sent:
         return Sent(provider_id=f"sim-out-{message.message_id}", status="delivered")
+
+    async def close(self) -> None:
+        """Nothing to let go of."""
+
+
+def build_senders(settings: Settings, *, threads: int) -> dict[str, Sender]:
+    """The senders of the channels that are on, for a process that only sends (a worker).
+
+    The web app builds its own with the channels' routes (bot/channels.py); a channel without
+    its credentials stays off here too, and says so.
+    """
+    senders: dict[str, Sender] = {}
+    for channel in settings.channels:
+        missing = settings.missing_for(channel)
+        if missing:
+            logger.warning("channel %s stays off: %s not set", channel, ", ".join(missing))
+        elif channel == "simulator":
+            senders[channel] = SimulatorSender()
+        elif channel in ("sms", "whatsapp"):
+            # Provider SDKs are imported only for channels that are on.
+            from bot.senders.twilio import TwilioConfig, TwilioSender
+
+            twilio = next((s for s in senders.values() if isinstance(s, TwilioSender)), None)
+            senders[channel] = twilio or TwilioSender(TwilioConfig.from_settings(settings),
+                                                      threads=threads)
+        elif channel == "telegram":
+            from bot.senders.telegram import TelegramSender, make_bot
+
+            senders[channel] = TelegramSender(make_bot(settings))
+    return senders
+
+
+async def close_senders(senders: dict[str, Sender]) -> None:
+    """Close each sender once (SMS and WhatsApp share Twilio's)."""
+    for sender in {id(s): s for s in senders.values()}.values():
+        await sender.close()

@@ -28,6 +28,7 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
+CONNECTIONS = 16
 # The button's label: parents see it under the share-phone prompt.
 # TODO(templates): move to templates/messages/<lang>/ so it is translated with the prompt.
 
@@ -38,8 +39,10 @@ def make_bot(settings: Settings) -> Bot:
     token = settings.telegram_token.get_secret_value()
     base_url = (settings.telegram_api_base or "https://api.telegram.org") + "/bot"
     # Updates come by webhook, never by long polling, so getUpdates needs no connection
-    # pool of its own (each pool costs a TLS context, ~50 ms, at start-up).
-    request = HTTPXRequest()
+    # pool of its own (each pool costs a TLS context, ~50 ms, at start-up). PTB's default is
+    # one connection, and the outbox sends concurrently: at Telegram's 30 a second, calls
+    # queued behind one connection would time out waiting for it.
+    request = HTTPXRequest(connection_pool_size=CONNECTIONS)
     return Bot(token, base_url=base_url, request=request, get_updates_request=request)
 
 

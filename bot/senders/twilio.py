@@ -1,15 +1,20 @@
 """Sending SMS and WhatsApp messages through Twilio, with the real `twilio` client.
 
-The client is synchronous (it uses `requests`), so each call runs in a worker thread and the
-app's event loop keeps serving webhooks meanwhile. Twilio's answer decides whether the outbox
-tries again: throttling, its own faults and an unreachable API may pass; a refused message
-(a bad number, a recipient who texted STOP) will not.
+The client is synchronous (it uses `requests`), so each call runs in a thread of the sender's
+own pool, sized to the outbox's concurrency: asyncio's default pool has only cpu + 4 threads,
+which at Twilio's ~100 ms a call would cap sending near 60 a second. Each thread has a client
+of its own, because the twilio client keeps the last response on itself and two threads
+sharing one could read each other's answers. Twilio's answer decides whether the outbox tries
+again: throttling, its own faults and an unreachable API may pass; a refused message (a bad
+number, a recipient who texted STOP) will not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +28,7 @@ from bot.senders import Outgoing, SendError, Sent
 from core.settings import Settings
 
 TIMEOUT_SECONDS = 15.0  # requests waits forever without one; a stuck call would block a thread
+THREADS = 32  # calls in flight at once; the outbox's concurrency when it builds the sender
 STATUS_PATH = "/webhooks/twilio/status"
 # Twilio error codes staff are likely to meet, said plainly in the thread's error column.
 KNOWN_ERRORS = {
@@ -83,16 +89,17 @@ class RebasedHttpClient(TwilioHttpClient):
 class TwilioSender:
     """Sends SMS and WhatsApp messages; one instance serves both channels."""
 
-    def __init__(self, config: TwilioConfig, timeout: float = TIMEOUT_SECONDS) -> None:
-        self.config = config
-        http_client = RebasedHttpClient(config.api_base, timeout) if config.api_base \
-            else TwilioHttpClient(timeout=timeout)
-        self.client = Client(config.account_sid, config.auth_token, http_client=http_client)
+    def __init__(self, config: TwilioConfig, timeout: float = TIMEOUT_SECONDS,
+                 threads: int = THREADS) -> None:
+        self.config, self.timeout = config, timeout
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="twilio")
+        self._local = threading.local()
 
     async def send(self, message: Outgoing) -> Sent:
         fields = self._fields(message)
         try:
-            created = await asyncio.to_thread(self.client.messages.create, **fields)
+            created = await asyncio.get_running_loop().run_in_executor(
+                self._pool, lambda: self._client().messages.create(**fields))
         except (TwilioRestException, TwilioServiceException) as error:
             raise _refused(error.status, error.code) from error
         except RequestException as error:
@@ -100,6 +107,22 @@ class TwilioSender:
                             retry=True) from error
         assert created.sid is not None
         return Sent(provider_id=created.sid, status=str(created.status or "queued"))
+
+    async def close(self) -> None:
+        """Stop the sender's threads (when the app or worker stops); calls in flight finish
+        on their own, within the time-out."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _client(self) -> Client:
+        """This thread's client, made on its first call."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            config = self.config
+            http_client = RebasedHttpClient(config.api_base, self.timeout) if config.api_base \
+                else TwilioHttpClient(timeout=self.timeout)
+            client = self._local.client = Client(config.account_sid, config.auth_token,
+                                                 http_client=http_client)
+        return client
 
     def _fields(self, message: Outgoing) -> dict[str, str]:
         """The Message resource to create: SMS, WhatsApp free-form, or WhatsApp template."""

@@ -9,10 +9,15 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import Session, col, select
 
 from core import db
+from core.attendance_models import Intervention
+from core.clock import FixedClock
 from core.conversation_models import AbsenceReport
 from core.demo import DEMO_PASSWORD, DEMO_SLUG
+from core.ladder_decisions import Decider, approve_intervention
+from core.models import School
 from tests.browser.conftest import URLS, shot, sign_in
-from tests.handlers.staff_client import STAFF
+from tests.handlers.staff_client import NOW, STAFF
+from tests.handlers.test_staff_ladder import with_ladder
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
@@ -32,14 +37,33 @@ def busy_morning(server: str, demo_parent: tuple[str, str], demo_task: str) -> d
     return {"conversation": report.conversation_id, "pupil": report.pupil_id}
 
 
+@pytest.fixture
+def ladder_steps(server: str) -> dict[str, int]:
+    """The demo school on a policy with an attendance ladder: two steps proposed, one of
+    them approved (its letter written)."""
+    with_ladder(URLS[server])
+    engine = db.make_engine(URLS[server])
+    with Session(engine) as session:
+        school = session.exec(select(School).where(School.slug == DEMO_SLUG)).one()
+        first = session.exec(select(Intervention).order_by(col(Intervention.id))).first()
+        assert first is not None and first.id is not None
+        letter = first.id
+        approve_intervention(session=session, school=school, intervention_id=letter,
+                             staff=Decider(STAFF["attendance_officer"], "attendance_officer"),
+                             clock=FixedClock(NOW))
+        session.commit()
+    engine.dispose()
+    return {"letter": letter}
+
+
 def audit(page, name: str) -> None:  # type: ignore[no-untyped-def]
     shot(page, name)
     results = Axe().run(page, options=WCAG)
     assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 
-def test_every_staff_page_passes_the_wcag_aa_audit(page, busy_morning: dict[str, int]  # type: ignore[no-untyped-def]
-                                                   ) -> None:
+def test_every_staff_page_passes_the_wcag_aa_audit(page, busy_morning: dict[str, int],  # type: ignore[no-untyped-def]
+                                                   ladder_steps: dict[str, int]) -> None:
     page.goto("/staff/sign-in")
     audit(page, "a11y-sign-in")
     sign_in(page, "headteacher")  # sees every control, safeguarding ones included
@@ -47,12 +71,15 @@ def test_every_staff_page_passes_the_wcag_aa_audit(page, busy_morning: dict[str,
              "conversation": f"/staff/inbox/{busy_morning['conversation']}",
              "approvals": "/staff/approvals", "tasks": "/staff/tasks",
              "pupils": "/staff/pupils", "pupil": f"/staff/pupils/{busy_morning['pupil']}",
-             "attendance": "/staff/attendance", "register": "/staff/register"}
+             "attendance": "/staff/attendance", "register": "/staff/register",
+             "attendance-charts": "/staff/attendance/charts",
+             "ladder": "/staff/attendance/ladder",
+             "ladder-letter": f"/staff/attendance/ladder/{ladder_steps['letter']}/letter"}
     for name, url in pages.items():
         page.goto(url)
         audit(page, f"a11y-{name}")
     page.set_viewport_size({"width": 768, "height": 1024})  # a tablet, upright
-    for name in ("inbox", "conversation", "pupil", "register"):
+    for name in ("inbox", "conversation", "pupil", "register", "ladder"):
         page.goto(pages[name])
         audit(page, f"a11y-tablet-{name}")
 

@@ -18,8 +18,9 @@ from sqlmodel import Session, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.outbox import RateLimiter, send_queued
+from bot.outbox import send_queued
 from bot.senders import Outgoing, SendError
+from bot.senders.rates import RateLimiter
 from bot.senders.telegram import TelegramSender
 from bot.senders.twilio import TwilioConfig, TwilioSender
 from core.attendance_models import StaffTask

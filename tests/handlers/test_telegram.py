@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from tests.handlers.channel_app import (
     monday_morning,
     seed_school,
 )
+from tests.handlers.fuzz_strategies import at_once, seed
 
 SECRET = "webhook-secret_0123456789"
 CHAT = 5550001  # a private chat's id is the parent's Telegram user id
@@ -275,3 +277,48 @@ def test_set_webhook_says_which_setting_is_missing(
     result = CliRunner().invoke(cli, ["telegram", "set-webhook"], env=env)
     assert result.exit_code == 2 and "ROLLCALL_TELEGRAM_SECRET" in result.output
     assert telegram_api.requests == []
+
+
+@pytest.fixture
+def racing(engine: Engine, telegram_api: FakeTelegram) -> Iterator[TestClient]:
+    """The app on a seeded database of either kind (PostgreSQL under `-m postgres`), for
+    updates that race each other."""
+    url = seed(engine, monday_morning(), {ChannelKind.telegram: str(BOT_ID)})
+    app = create_app(telegram_settings(url, telegram_api.url), clock=monday_morning())
+    with TestClient(app) as client:
+        yield client
+
+
+def test_one_update_delivered_several_times_at_once_is_stored_and_answered_once(
+        racing: TestClient, telegram_api: FakeTelegram) -> None:
+    chats = [CHAT, CHAT + 1, CHAT + 2]  # new chats: the race is on beginning the thread
+    for n, chat in enumerate(chats, start=1):
+        body = update(n, chat=chat, text="Millie is off sick today")
+        answers = at_once(*[partial(post, racing, body)] * 3)
+        assert [a.status_code for a in answers] == [200, 200, 200]
+    stored = messages(engine_of(racing))
+    assert sorted(m.provider_id or "" for m in stored if m.direction == "incoming") == [
+        "tg-1", "tg-2", "tg-3"]
+    threads = [m.conversation_id for m in stored if m.direction == "outgoing"]
+    assert len(threads) == len(set(threads)) == len(chats)
+    assert sorted(int(r["chat_id"]) for r in replies(telegram_api, 3)) == chats
+
+
+def test_updates_arriving_out_of_order_are_each_handled(
+        client: TestClient, telegram_api: FakeTelegram) -> None:
+    with Session(engine_of(client)) as session:
+        sarah = session.exec(select(Contact).where(Contact.mobile == SARAH)).one()
+        code = create_code(session, sarah, monday_morning()()).code
+        session.commit()
+    # Telegram numbers updates in order but may deliver them in any order (up to 40
+    # connections at once, and retries); the ids are not a clock to check them against.
+    for update_id, text in [(12, "Jack is off sick today, back tomorrow"),
+                            (10, f"/start {code}"),
+                            (11, "Millie has a dentist appointment at 10, in after")]:
+        assert post(client, update(update_id, text=text)).status_code == 200
+    stored = [m for m in messages(engine_of(client)) if m.direction == "incoming"]
+    assert [m.provider_id for m in stored] == ["tg-12", "tg-10", "tg-11"]
+    texts = [r["text"] for r in replies(telegram_api, 3)]
+    assert texts[0].startswith("To link this Telegram account")  # 12 came before the link
+    assert texts[1].startswith("Welcome!")
+    assert "Amelia Smith" in texts[2]

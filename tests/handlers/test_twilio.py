@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from core.settings import Settings
 from tests.fakes.network import refuse_outside_connections
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.handlers.channel_app import (
+    JAMES,
     PUBLIC_URL,
     SARAH,
     conversation,
@@ -35,6 +37,7 @@ from tests.handlers.channel_app import (
     monday_morning,
     seed_school,
 )
+from tests.handlers.fuzz_strategies import at_once, seed
 
 SCHOOL_SMS = "+447700900500"
 SCHOOL_WHATSAPP = "+447700900501"
@@ -159,8 +162,9 @@ def test_the_same_message_sid_twice_is_handled_once(
     again = signed_post(client, "/webhooks/twilio", sms())
     assert first.status_code == again.status_code == 200
     eventually(twilio_api.messages)
-    stored = eventually(lambda: [m for m in messages(engine_of(client))
-                                 if m.status != "queued"])
+    # The fake answers before the outbox records the send: wait for the record too.
+    stored = eventually(lambda: (lambda done: done if len(done) == 2 else None)(
+        [m for m in messages(engine_of(client)) if m.status != "queued"]))
     assert [m.direction for m in stored] == ["incoming", "outgoing"]
     assert len(twilio_api.messages()) == 1
 
@@ -311,3 +315,49 @@ def test_whatsapp_is_refused_when_only_sms_is_on(database: str,
         answer = signed_post(client, "/webhooks/twilio", sms(
             sender=f"whatsapp:{SARAH}", to=f"whatsapp:{SCHOOL_WHATSAPP}"))
     assert answer.status_code == 404 and messages(engine_of(client)) == []
+
+
+@pytest.fixture
+def racing(engine: Engine, twilio_api: FakeTwilio) -> Iterator[TestClient]:
+    """The app on a seeded database of either kind (PostgreSQL under `-m postgres`), for
+    deliveries that race each other."""
+    url = seed(engine, monday_morning(), {ChannelKind.sms: SCHOOL_SMS})
+    app = create_app(twilio_settings(url, twilio_api.url, channels=["sms"]),
+                     clock=monday_morning())
+    with TestClient(app) as client:
+        yield client
+
+
+def test_one_message_delivered_several_times_at_once_is_stored_and_answered_once(
+        racing: TestClient, twilio_api: FakeTwilio) -> None:
+    # Parents with a thread to start (the race is on beginning it), known and unknown.
+    senders = [SARAH, JAMES, "+447700900601", "+447700900602"]
+    for n, sender in enumerate(senders):
+        fields = sms(sid=f"SM{n:032d}", sender=sender)
+        answers = at_once(*[partial(signed_post, racing, "/webhooks/twilio", fields)] * 3)
+        assert [a.status_code for a in answers] == [200, 200, 200]
+    stored = messages(engine_of(racing))
+    assert sorted(m.provider_id or "" for m in stored if m.direction == "incoming") == [
+        f"SM{n:032d}" for n in range(len(senders))]
+    replies = [m.conversation_id for m in stored if m.direction == "outgoing"]
+    assert sorted(replies) == sorted(set(replies)) and len(replies) == len(senders)
+    sent = eventually(lambda: (lambda done: done if len(done) >= 4 else None)(
+        twilio_api.messages()))
+    assert sorted(m["To"] for m in sent) == sorted(senders)
+
+
+def test_a_delivery_report_that_overtakes_our_record_of_the_send_is_not_lost(
+        client: TestClient, twilio_api: FakeTwilio) -> None:
+    # Twilio can call back before its answer to our API call reaches us, so before the
+    # outbox has written down the message's sid.
+    sid = "SM" + "7" * 32
+    twilio_api.then_answer(201, {"sid": sid, "status": "queued", "to": SARAH, "body": "",
+                                 "account_sid": ACCOUNT_SID}, delay=0.5)
+    assert signed_post(client, "/webhooks/twilio", sms()).status_code == 200
+    eventually(twilio_api.messages)  # the send is on its way, its answer held back
+    assert report(client, sid, "delivered") == 200
+    [outgoing] = [m for m in messages(engine_of(client)) if m.direction == "outgoing"]
+    assert outgoing.id is not None
+    assert status_of(engine_of(client), outgoing.id) == ("delivered", None)
+    assert report(client, sid, "sent") == 200  # and a late "sent" does not take it back
+    assert status_of(engine_of(client), outgoing.id) == ("delivered", None)
