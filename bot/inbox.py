@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -51,6 +52,7 @@ from core.staff_actions import alert_dsl, has_safeguarding_words
 from core.telegram_links import link_by_code, link_by_phone
 
 logger = logging.getLogger(__name__)
+_THREAD_LOCKS = tuple(threading.Lock() for _ in range(64))  # by conversation id, bounded
 
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 12  # messages a minute from one sender; beyond it they are kept for staff only
@@ -78,14 +80,30 @@ def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None
         assert conversation.id is not None and message.id is not None
         received = Received(message.id, conversation.id)
         try:
-            _handle(session, stored.school, conversation, message, inbound, clock())
-            session.commit()
+            with _one_at_a_time(session, conversation) as conversation:
+                _handle(session, stored.school, conversation, message, inbound, clock())
+                session.commit()
         except Exception:
             # Not swallowed: logged with its traceback, and the message goes to staff.
             logger.exception("message %s could not be handled; left for staff", message.id)
             session.rollback()
             _leave_for_staff(session, received.conversation_id, received.message_id, clock())
     return received
+
+
+@contextmanager
+def _one_at_a_time(session: Session, conversation: Conversation) -> Iterator[Conversation]:
+    """The thread, read afresh and held until the commit, so two messages from one parent at
+    the same instant ("2", then "thursday" a second later) are read one after the other, the
+    second seeing the flow state the first left. On PostgreSQL the row is locked (SELECT ...
+    FOR UPDATE) across every process; SQLite, the single-process default, takes a lock per
+    conversation within the process (its own writes already go one at a time)."""
+    assert conversation.id is not None
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    with _THREAD_LOCKS[conversation.id % len(_THREAD_LOCKS)] if sqlite else nullcontext():
+        yield session.exec(select(Conversation).where(
+            Conversation.id == conversation.id).with_for_update().execution_options(
+            populate_existing=True)).one()
 
 
 @contextmanager
