@@ -14,6 +14,7 @@ from bot.outbox import send_queued
 from core import db
 from core.chasing_runner import run_tick
 from core.clock import FixedClock, system_clock
+from core.scheduled_jobs import ScheduledJobs
 from core.settings import Settings
 
 
@@ -22,7 +23,8 @@ def tick_command(
         "--now", help="Run as at this local (Europe/London) time, e.g. 2026-11-23T09:30, to "
         "replay a morning; default: now.")] = None,
 ) -> None:
-    """Run the chase once (chase texts, next contacts, staff tasks) and send what it queued."""
+    """Run the chase once (chase texts, next contacts, staff tasks) and send what it queued;
+    then the ladder's weekly proposals (from 07:00) and the outbreak check (09:00-16:59)."""
     settings = Settings()
     instant = _instant(now) if now else system_clock()
     clock = FixedClock(instant)
@@ -30,10 +32,15 @@ def tick_command(
     engine = app.state.engine
     db.upgrade(engine)
     result = run_tick(engine, instant)
+    jobs = ScheduledJobs().run_due(engine, instant)
     sent = asyncio.run(send_queued(engine, app.state.senders, clock))
     typer.echo(f"Tick at {instant.astimezone(_london()):%Y-%m-%d %H:%M} London: "
                f"{result.chases} chase message(s) queued, {result.tasks} task(s) opened, "
                f"{result.cancelled} cancelled; {sent} message(s) sent.")
+    if jobs.ran:
+        typer.echo(f"Ladder: {jobs.ladder_steps} step(s) proposed; outbreaks: {jobs.outbreaks} "
+                   "flagged." if "outbreaks" in jobs.ran else
+                   f"Ladder: {jobs.ladder_steps} step(s) proposed.")
 
 
 def _london() -> ZoneInfo:

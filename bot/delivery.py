@@ -21,6 +21,7 @@ from bot.metrics import TICK_FAILURES, TICKS
 from bot.outbox import Outbox
 from core.chasing_runner import run_tick
 from core.conversations import Inbound
+from core.scheduled_jobs import ScheduledJobs
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0
@@ -47,7 +48,9 @@ def wake(state: Any) -> None:
 
 
 async def tick_loop(state: Any) -> None:
-    """Run the chase tick every minute; it is idempotent, so every process may run it."""
+    """Run the chase tick every minute; it is idempotent, so every process may run it. The
+    ladder and the outbreak check ride on it, each at its own pace (core.scheduled_jobs)."""
+    jobs = ScheduledJobs()
     while True:
         await asyncio.sleep(TICK_SECONDS)  # the first a minute after start-up
         try:
@@ -60,6 +63,11 @@ async def tick_loop(state: Any) -> None:
         except Exception:
             TICK_FAILURES.inc()
             logger.exception("tick failed; the next one will try again")
+        try:  # apart from the chase, so a ladder fault never holds a chase back
+            await run_in_threadpool(jobs.run_due, state.engine, state.clock())
+        except Exception:
+            TICK_FAILURES.inc()
+            logger.exception("ladder or outbreak check failed; the next tick will try again")
 
 
 async def outbox_loop(state: Any, poll: float = RETRY_SECONDS) -> None:
