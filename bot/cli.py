@@ -28,6 +28,7 @@ from core.clock import system_clock
 from core.codes import CODES
 from core.configfile import ConfigError
 from core.demo import DEMO_PASSWORD, ensure_demo_school, set_demo_passwords
+from core.ladder_policy import ladder_summary
 from core.models import ChannelKind, StaffUser
 from core.policy import load_policy
 from core.roster import ImportReport, import_roster
@@ -272,6 +273,9 @@ def policy_check(
         who = f" -> {step.role.value}" if step.role else ""
         typer.echo(f"  day {step.day} {step.at:%H:%M} {step.action.value}{who} "
                    f"[{step.when.value}] {step.title}")
+    if policy.monitoring is not None:
+        for line in ladder_summary(policy.monitoring):
+            typer.echo(f"  {line}")
 
 
 @calendar_app.command("show")

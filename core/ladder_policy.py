@@ -212,3 +212,30 @@ def _unique(what: str, values: list[str]) -> None:
     duplicates = sorted({v for v in values if values.count(v) > 1})
     if duplicates:
         raise ValueError(f"{what} must be unique: {', '.join(duplicates)}")
+
+
+def ladder_summary(monitoring: MonitoringSection) -> list[str]:
+    """One line for the ladder and one a step, for `rollcall policy check`: enough for the
+    attendance officer to see the policy was read as the school meant it."""
+    bands = ", ".join(f"{b.name} from {b.start:g}%" for b in monitoring.bands)
+    lines = [f"ladder: target {monitoring.target:g}%, review every {monitoring.review_weeks} "
+             f"school weeks" + (f"; bands {bands}" if bands else "")]
+    for step in monitoring.steps:
+        when = ", ".join(_condition(key, value) for key, value in
+                         step.when.model_dump().items() if value not in (None, ()))
+        after = (f" after {'/'.join(step.after.step)} +{step.after.weeks} wk"
+                 if step.after else "")
+        lines.append(f"ladder {step.name}: {step.action.value} -> {step.role.value}"
+                     f" [{when or 'always'}{after}] {step.title}")
+    return lines
+
+
+def _condition(key: str, value: object) -> str:
+    words = key.replace("_", " ")
+    if isinstance(value, bool):
+        return words if value else f"not {words}"
+    if key in ("below", "at_or_below", "at_or_above"):
+        return f"{words} {value:g}%"
+    if isinstance(value, tuple):
+        return f"{words} {'/'.join(value)}"
+    return f"{words} {str(value).replace('_', ' ')}"

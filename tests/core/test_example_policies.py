@@ -67,7 +67,12 @@ def test_every_example_passes_policy_check_and_lists_each_step(path: Path) -> No
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"{path}: OK"
-    assert len(lines) == 2 + len(load_policy(path).escalation)
+    loaded = load_policy(path)
+    ladder = 1 + len(loaded.monitoring.steps) if loaded.monitoring else 0
+    assert len(lines) == 2 + len(loaded.escalation) + ladder
+    for step in loaded.monitoring.steps if loaded.monitoring else ():
+        assert any(line.startswith(f"  ladder {step.name}: ") and line.endswith(step.title)
+                   for line in lines), step.name
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
