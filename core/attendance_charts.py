@@ -151,12 +151,14 @@ def _pct(value: float | None) -> str:
     return "no sessions" if value is None else f"{value:.1f}%"
 
 
-def chart_specs(data: AttendanceCharts, *, fewest_pupils: int = 0) -> dict[str, Chart]:
+def chart_specs(data: AttendanceCharts, *, fewest_pupils: int = 0,
+                also_hidden: frozenset[str] = frozenset()) -> dict[str, Chart]:
     """The four pictures. With `fewest_pupils` (the governors' pack), a year group or reason
-    with fewer pupils than that is shown as "fewer than N pupils" and not drawn."""
+    with fewer pupils than that is shown as "fewer than N pupils" and not drawn, and so are
+    the years in `also_hidden` (hidden so that a small year cannot be worked out)."""
     target = f"Target {data.target:g}%"
     return {"weekly": _weekly(data, target), "weekdays": _weekday_chart(data, target),
-            "years": _year_chart(data, target, fewest_pupils),
+            "years": _year_chart(data, target, fewest_pupils, also_hidden),
             "reasons": _reason_chart(data, fewest_pupils)}
 
 
@@ -191,12 +193,15 @@ def _weekday_chart(data: AttendanceCharts, target: str) -> Chart:
                  extra_columns=("Possible sessions",))
 
 
-def _year_chart(data: AttendanceCharts, target: str, fewest: int) -> Chart:
+def _year_chart(data: AttendanceCharts, target: str, fewest: int,
+                also_hidden: frozenset[str]) -> Chart:
     points = []
     for year in data.years:
-        hidden = year.pupils < fewest
+        hidden = year.pupils < fewest or year.label in also_hidden
+        note = "not shown: it would reveal a smaller year" if year.label in also_hidden \
+            else f"fewer than {fewest} pupils"
         points.append(Point(year.label, None if hidden else year.figures.percentage,
-                            f"fewer than {fewest} pupils" if hidden else
+                            note if hidden else
                             ("" if year.figures.possible else "no sessions"),
                             ("-" if hidden else str(year.pupils),)))
     below = [p.label for p in points if p.value is not None and p.value < data.target]

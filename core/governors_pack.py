@@ -5,7 +5,10 @@ language; never the safeguarding groups), and the pictures of the Attendance pag
 
 Governors see groups, not children: a group of fewer than five pupils is shown as "fewer than
 5" with no figures, as published attendance statistics suppress small numbers, and so is a
-reason for absence fewer than five pupils had. core/governors_pdf.py lays it out as a PDF.
+reason for absence fewer than five pupils had. Year groups add up to the whole school, so a
+single hidden year could be worked out as the whole school less the years shown: then the
+next smallest year is hidden too (secondary suppression, as published statistics do).
+core/governors_pdf.py lays it out as a PDF.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from core.svg_charts import Chart
 FEWEST = 5  # smaller groups are suppressed
 PACK_GROUPS = ("send", "fsm", "eal")
 SUPPRESSED = f"fewer than {FEWEST}"
+ALSO_HIDDEN = "not shown: it would reveal a smaller year"
 YEAR_NAMES = {"R": "Reception"}  # as the pictures name it
 
 
@@ -39,6 +43,7 @@ class PackRow:
     persistent: int | None = None  # pupils missing 10% or more
     persistent_rate: float | None = None  # % of the group's pupils
     severe: int | None = None  # pupils missing 50% or more
+    hidden_as: str = SUPPRESSED  # what a hidden row says in place of its figures
 
     @property
     def suppressed(self) -> bool:
@@ -47,7 +52,7 @@ class PackRow:
     def cells(self) -> tuple[str, ...]:
         """The row as the pack's tables print it."""
         if self.pupils is None:
-            return (self.name, SUPPRESSED, "", "", "", "", "")
+            return (self.name, self.hidden_as, "", "", "", "", "")
         return (self.name, str(self.pupils), _pct(self.attendance), _pct(self.authorised),
                 _pct(self.unauthorised), f"{self.persistent} ({_pct(self.persistent_rate)})",
                 str(self.severe))
@@ -99,10 +104,23 @@ def governors_pack(*, session: Session, school: School, day: date) -> GovernorsP
     for group in report.groups:
         by_kind.setdefault(group.kind, []).append(group)
     whole = _row(by_kind["school"][0])
-    years = tuple(_row(g, YEAR_NAMES.get(g.name, g.name)) for g in by_kind.get("year", []))
+    years = _hide_the_complement(tuple(_row(g, YEAR_NAMES.get(g.name, g.name))
+                                       for g in by_kind.get("year", [])))
     groups = tuple(_row(g) for kind in PACK_GROUPS for g in by_kind.get(kind, []))
+    also = frozenset(r.name for r in years if r.hidden_as == ALSO_HIDDEN)
     return GovernorsPack(school.name, report.start, report.end, charts.target, whole, years,
-                         groups, chart_specs(charts, fewest_pupils=FEWEST))
+                         groups, chart_specs(charts, fewest_pupils=FEWEST, also_hidden=also))
+
+
+def _hide_the_complement(years: tuple[PackRow, ...]) -> tuple[PackRow, ...]:
+    """With one year hidden, hide the smallest year shown as well, so the whole school less
+    the years shown gives away no small year's figures."""
+    shown = [r for r in years if not r.suppressed]
+    if len(years) - len(shown) != 1 or not shown:
+        return years
+    smallest = min(shown, key=lambda r: r.pupils or 0)
+    return tuple(PackRow(r.name, None, hidden_as=ALSO_HIDDEN) if r is smallest else r
+                 for r in years)
 
 
 def _row(group: GroupFigures, name: str = "") -> PackRow:

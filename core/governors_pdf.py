@@ -50,7 +50,9 @@ def pack_pdf(pack: GovernorsPack, *, created: datetime, compress: bool = True) -
     _para(pdf, f"{pack.school}: the school year from {pack.start:%-d %B %Y} to "
                f"{pack.end:%-d %B %Y}.")
     _para(pdf, f"No pupil is named. A group of {SUPPRESSED} pupils is shown as "
-               f"\"{SUPPRESSED}\", without its figures.", muted=True)
+               f"\"{SUPPRESSED}\", without its figures; with one year group hidden, the "
+               "next smallest is hidden too, so it cannot be worked out from the whole "
+               "school.", muted=True)
     _heading(pdf, "The whole school")
     for line in pack.headline():
         _para(pdf, line)

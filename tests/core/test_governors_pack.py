@@ -59,13 +59,16 @@ def test_the_whole_school_against_its_target(pack: GovernorsPack) -> None:
 
 
 def test_groups_of_fewer_than_five_are_shown_without_figures(pack: GovernorsPack) -> None:
+    # Year 5's three pupils are hidden; Year 3 is hidden too, or the whole school (15 pupils,
+    # 84.0%) less Year 3 (12 pupils, 81.7%) would give Year 5's figures away.
     assert [r.cells() for r in pack.years] == [
-        ("Year 3", "12", "81.7%", "16.7%", "1.7%", "3 (25.0%)", "2"),
+        ("Year 3", "not shown: it would reveal a smaller year", "", "", "", "", ""),
         ("Year 5", "fewer than 5", "", "", "", "", "")]
     assert [r.cells()[:3] for r in pack.groups] == [
         ("SEND", "fewer than 5", ""), ("Free school meals", "6", "66.7%")]
     years = {p.label: (p.value, p.shown) for p in pack.charts["years"].points}
-    assert years["Year 5"] == (None, "fewer than 5 pupils")
+    assert years == {"Year 3": (None, "not shown: it would reveal a smaller year"),
+                     "Year 5": (None, "fewer than 5 pupils")}
     # Every reason here was fewer than five pupils': the summary names none of them either.
     assert pack.charts["reasons"].summary == (
         "Sessions missed for each reason over the school year so far: 24 in all.")
@@ -85,7 +88,7 @@ def test_the_pdf_shows_the_figures_and_names_no_pupil(pack: GovernorsPack,
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     text = pdf_text(data)
     for words in ("Attendance: governors' pack", "Attendance 84.0%, 12.0 points below the "
-                  "target of 96%.", "Year 3", "fewer than 5", "Free school meals", "81.7%",
+                  "target of 96%.", "Year 3", "fewer than 5", "Free school meals", "66.7%",
                   "Target 96%", "Absence by reason", "Illness", "fewer than 5 pupils",
                   "16 Nov"):
         assert words in text, words
@@ -108,3 +111,14 @@ def test_text_outside_latin_1_is_written_plainly(session: Session, school: Schoo
     school.name = "Szkoła Świętego Łukasza \u2013 Primary"  # an en dash
     pack = governors_pack(session=session, school=school, day=FRI20)
     assert "Szkola Swietego Lukasza - Primary" in pdf_text(pack_pdf(pack, created=CREATED))
+
+
+def test_with_two_small_years_hidden_every_other_year_is_shown(
+        session: Session, school: School) -> None:
+    years = enrol(session, school, {"1A": 8, "2A": 3, "3A": 4, "4A": 9})
+    mark(session, school, whole_days(years, school_week(MON16)))
+    pack = governors_pack(session=session, school=school, day=FRI20)
+    # Years 2 and 3 together are 7 pupils: the difference reveals no single small year.
+    assert [(r.name, r.cells()[1]) for r in pack.years] == [
+        ("Year 1", "8"), ("Year 2", "fewer than 5"), ("Year 3", "fewer than 5"),
+        ("Year 4", "9")]
