@@ -214,15 +214,21 @@ def _year_chart(data: AttendanceCharts, target: str, fewest: int,
 
 def _reason_chart(data: AttendanceCharts, fewest: int) -> Chart:
     total = data.absent_sessions
+    small = [r for r in data.reasons if r.pupils < fewest]
+    shown = [r for r in data.reasons if r.pupils >= fewest]
+    # The reasons add up to the total: one hidden alone could be worked out from the rest.
+    also = min(shown, key=lambda r: r.sessions) if len(small) == 1 and shown else None
+    if also is not None:
+        shown.remove(also)
     points = []
     for reason in data.reasons:
-        hidden = reason.pupils < fewest
+        hidden = reason not in shown
         share = f"{100 * reason.sessions / total:.1f}%"
         extra = (share,) if fewest else (share, str(reason.pupils))
         points.append(Point(reason.label, None if hidden else reason.sessions,
-                            f"fewer than {fewest} pupils" if hidden else "",
+                            ("not shown: it would reveal a smaller reason" if reason is also
+                             else f"fewer than {fewest} pupils") if hidden else "",
                             ("-",) if hidden else extra))
-    shown = [r for r in data.reasons if r.pupils >= fewest]
     top = max(shown, key=lambda r: r.sessions, default=None)
     largest = (f", the largest share for {top.label.lower()} "
                f"({100 * top.sessions / total:.0f}%)") if top else ""

@@ -122,3 +122,20 @@ def test_with_two_small_years_hidden_every_other_year_is_shown(
     assert [(r.name, r.cells()[1]) for r in pack.years] == [
         ("Year 1", "8"), ("Year 2", "fewer than 5"), ("Year 3", "fewer than 5"),
         ("Year 4", "9")]
+
+
+def test_one_small_reason_hides_the_next_smallest_too(session: Session,
+                                                      school: School) -> None:
+    pupils = enrol(session, school, {"3A": 15})
+    rows = whole_days(pupils, school_week(MON16))
+    off = {p.id: "I" for p in pupils[:6]} | {p.id: "G" for p in pupils[6:11]} | {
+        p.id: "N" for p in pupils[11:13]}
+    rows = [(p, d, s, off.get(p.id, m) if d == MON16 else m) for p, d, s, m in rows]
+    mark(session, school, rows)
+    pack = governors_pack(session=session, school=school, day=FRI20)
+    reasons = {p.label: (p.value, p.shown) for p in pack.charts["reasons"].points}
+    # 26 sessions in all: with only "no reason yet" (2 pupils) hidden, the holidays' 10 would
+    # give its 4 away as 26 - 12 - 10.
+    assert reasons["Illness"][0] == 12
+    assert reasons["No reason yet"] == (None, "fewer than 5 pupils")
+    assert reasons["Holiday not agreed"] == (None, "not shown: it would reveal a smaller reason")
