@@ -34,7 +34,8 @@ WEBHOOKS = Counter("rollcall_webhook_requests", "Webhook requests by channel and
                    "we could not read, error: our failure)", ["channel", "outcome"],
                    registry=REGISTRY)
 SENDS = Histogram("rollcall_send_seconds", "Time to hand one message to its provider, by "
-                  "channel and outcome (sent, retry: the provider may recover, failed)",
+                  "channel and outcome (sent, retry: the provider may recover, failed, lost: "
+                  "sent but another process had taken the row, a possible duplicate)",
                   ["channel", "outcome"], registry=REGISTRY,
                   buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 TICKS = Histogram("rollcall_tick_seconds", "Time for one pass of the chase tick",
