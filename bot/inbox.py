@@ -80,8 +80,10 @@ def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None
         assert conversation.id is not None and message.id is not None
         received = Received(message.id, conversation.id)
         try:
-            with _one_at_a_time(session, conversation) as conversation:
-                _handle(session, stored.school, conversation, message, inbound, clock())
+            with _one_at_a_time(session, conversation, message.created_at) as (
+                    conversation, recent):
+                _handle(session, stored.school, conversation, message, inbound, clock(),
+                        flooding=recent > FLOOD_LIMIT)
                 session.commit()
         except Exception:
             # Not swallowed: logged with its traceback, and the message goes to staff.
@@ -92,18 +94,27 @@ def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None
 
 
 @contextmanager
-def _one_at_a_time(session: Session, conversation: Conversation) -> Iterator[Conversation]:
+def _one_at_a_time(session: Session, conversation: Conversation, received: datetime
+                   ) -> Iterator[tuple[Conversation, int]]:
     """The thread, read afresh and held until the commit, so two messages from one parent at
     the same instant ("2", then "thursday" a second later) are read one after the other, the
     second seeing the flow state the first left. On PostgreSQL the row is locked (SELECT ...
     FOR UPDATE) across every process; SQLite, the single-process default, takes a lock per
-    conversation within the process (its own writes already go one at a time)."""
+    conversation within the process (its own writes already go one at a time).
+
+    With it, in the same query, comes how many messages the sender wrote in the minute up to
+    this one (the flood check), counting it. (On PostgreSQL the count sees what was committed
+    when the query began; one that a message waiting for the lock misses is counted by the
+    next.)"""
     assert conversation.id is not None
     sqlite = session.get_bind().dialect.name == "sqlite"
+    recent = select(func.count()).select_from(Message).where(
+        Message.conversation_id == conversation.id, Message.direction == "incoming",
+        col(Message.created_at) > received - FLOOD_WINDOW).scalar_subquery()
     with _THREAD_LOCKS[conversation.id % len(_THREAD_LOCKS)] if sqlite else nullcontext():
-        yield session.exec(select(Conversation).where(
-            Conversation.id == conversation.id).with_for_update().execution_options(
-            populate_existing=True)).one()
+        yield session.exec(select(Conversation, recent).where(
+            Conversation.id == conversation.id).with_for_update(
+            of=Conversation).execution_options(populate_existing=True)).one()
 
 
 @contextmanager
@@ -131,11 +142,11 @@ def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
 
 
 def _handle(session: Session, school: School, conversation: Conversation, message: Message,
-            inbound: Inbound, now: datetime) -> None:
+            inbound: Inbound, now: datetime, *, flooding: bool) -> None:
     replies = _Replies(session, conversation, school, now)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value
-    if _flooding(session, conversation, now):
+    if flooding:
         # One number sending dozens of texts must not keep the bot (or the provider's rate
         # limits) busy for everyone else: the messages are kept, staff see them.
         message.status = MessageStatus.for_staff.value
@@ -175,13 +186,6 @@ def _handle(session: Session, school: School, conversation: Conversation, messag
             set_status(conversation, ConversationStatus.needs_attention, now)
     conversation.updated_at = now
     session.add_all([conversation, message])
-
-
-def _flooding(session: Session, conversation: Conversation, now: datetime) -> bool:
-    recent = session.exec(select(func.count()).select_from(Message).where(
-        Message.conversation_id == conversation.id, Message.direction == "incoming",
-        col(Message.created_at) > now - FLOOD_WINDOW)).one()
-    return recent > FLOOD_LIMIT
 
 
 def _unknown_sender(session: Session, conversation: Conversation, message: Message,

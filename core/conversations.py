@@ -88,25 +88,29 @@ def find_contact(session: Session, school_id: int, channel: ChannelKind,
 
 @dataclass(frozen=True)
 class Stored:
-    """A message just stored, with its thread and the school that received it."""
+    """A message just stored, with its thread, the school that received it and the sender's
+    contact (None for an unknown sender). Holding the contact keeps it in the session's
+    identity map, so reading the message asks for it by id without another query."""
 
     school: School
     conversation: Conversation
     message: Message
+    contact: Contact | None = None
 
 
 def store_incoming(session: Session, inbound: Inbound, clock: Clock) -> Stored | None:
     """Store the message (and its thread) and commit; None if it was stored before."""
-    school, conversation = _addressed(session, inbound)
+    school, conversation, contact = _addressed(session, inbound)
     assert school.id is not None
     now = clock()
+    if conversation is None or conversation.contact_id is None:
+        contact = find_contact(session, school.id, inbound.channel, inbound.sender)
     if conversation is None:
         conversation = _begin(session, school.id, inbound.channel, inbound.sender, now,
-                              incoming=True)
+                              contact_id=contact.id if contact else None, incoming=True)
     else:
         if conversation.contact_id is None:
-            conversation.contact_id = _contact_id(session, school.id, inbound.channel,
-                                                  inbound.sender)
+            conversation.contact_id = contact.id if contact else None
         conversation.last_incoming_at = now
     message = Message(
         school_id=school.id, conversation_id=conversation.id, direction=Direction.incoming,
@@ -120,23 +124,25 @@ def store_incoming(session: Session, inbound: Inbound, clock: Clock) -> Stored |
         session.rollback()  # the provider retried a message we already have
         logger.info("duplicate %s message %s ignored", inbound.channel.value, inbound.provider_id)
         return None
-    return Stored(school, conversation, message)
+    return Stored(school, conversation, message, contact)
 
 
-def _addressed(session: Session, inbound: Inbound) -> tuple[School, Conversation | None]:
-    """The school the message was sent to and the sender's thread there if any, in one
-    query, as it runs for every message. (The simulator's address is a school slug: only
-    schools that registered one, like the demo school, can be reached.)"""
+def _addressed(session: Session, inbound: Inbound
+               ) -> tuple[School, Conversation | None, Contact | None]:
+    """The school the message was sent to, the sender's thread there if any and the thread's
+    contact, in one query, as it runs for every message. (The simulator's address is a
+    school slug: only schools that registered one, like the demo school, can be reached.)"""
     channel = inbound.channel.value
-    found = session.exec(select(School, Conversation).join(
+    found = session.exec(select(School, Conversation, Contact).join(
         SchoolChannel, col(SchoolChannel.school_id) == School.id).outerjoin(
         Conversation, and_(col(Conversation.school_id) == School.id,
                            col(Conversation.channel) == channel,
-                           col(Conversation.address) == inbound.sender)).where(
+                           col(Conversation.address) == inbound.sender)).outerjoin(
+        Contact, col(Contact.id) == Conversation.contact_id).where(
         SchoolChannel.channel == channel, SchoolChannel.address == inbound.to)).first()
     if found is None:
         raise UnknownAddress(f"no school receives {channel} at {inbound.to}")
-    return found[0], found[1]
+    return found[0], found[1], found[2]
 
 
 def conversation_for(session: Session, school_id: int, channel: ChannelKind, address: str,
@@ -149,15 +155,16 @@ def conversation_for(session: Session, school_id: int, channel: ChannelKind, add
         if found.contact_id is None:
             found.contact_id = _contact_id(session, school_id, channel, address)
         return found
-    return _begin(session, school_id, channel, address, now)
+    return _begin(session, school_id, channel, address, now,
+                  contact_id=_contact_id(session, school_id, channel, address))
 
 
 def _begin(session: Session, school_id: int, channel: ChannelKind, address: str,
-           now: datetime, *, incoming: bool = False) -> Conversation:
-    """A new thread (`incoming`: begun by a message from `address` now)."""
+           now: datetime, *, contact_id: int | None, incoming: bool = False) -> Conversation:
+    """A new thread with the contact at `address` (`incoming`: begun by a message from
+    `address` now)."""
     conversation = Conversation(
-        school_id=school_id, channel=channel.value, address=address,
-        contact_id=_contact_id(session, school_id, channel, address),
+        school_id=school_id, channel=channel.value, address=address, contact_id=contact_id,
         last_incoming_at=now if incoming else None, created_at=now, updated_at=now)
     session.add(conversation)
     try:
