@@ -15,11 +15,17 @@ from sqlalchemy import Engine, create_engine, event
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Connections a process keeps open. SQLAlchemy's default of 5 (and 10 more opened when busy)
+# closed a busy web process's extra connections as each request returned them, so under load
+# PostgreSQL forked a backend for most requests; 10 covers a web process's inbound threads
+# (bot.delivery.INBOUND_THREADS) and the outbox's and tick's work beside them.
+POOL_SIZE = 10
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys on, WAL and a busy timeout."""
     if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", POOL_SIZE)
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
