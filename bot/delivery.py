@@ -13,6 +13,7 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,11 @@ RETRY_SECONDS = 5.0
 TICK_SECONDS = 60.0
 STOP_SECONDS = 5.0  # what a stopping process gives sends in flight; then they are cancelled
 WEB_CONCURRENCY = 32  # sends in flight at once from a web process (a worker sets its own)
+# Inbound messages read at once in a process. Each holds a thread and a database connection;
+# the work is mostly Python, so on a couple of cores more threads than this only take turns
+# at the GIL (anyio's shared pool of 40 let every request in flight start at once, and each
+# then took longer). Requests beyond it wait, in order, without holding a thread.
+INBOUND_THREADS = 8
 
 
 async def accept(state: Any, inbound: Inbound) -> Received | None:
@@ -36,9 +42,19 @@ async def accept(state: Any, inbound: Inbound) -> Received | None:
         with Session(state.engine) as session:
             return receive(session, inbound, state.clock)
 
-    result = await run_in_threadpool(work)
+    result = await to_thread.run_sync(work, limiter=_inbound_limiter(state))
     wake(state)
     return result
+
+
+def _inbound_limiter(state: Any) -> CapacityLimiter:
+    """The process's limiter for inbound work, made in (and kept for) the running loop."""
+    loop = asyncio.get_running_loop()
+    made: tuple[asyncio.AbstractEventLoop, CapacityLimiter] | None = getattr(
+        state, "inbound_limiter", None)
+    if made is None or made[0] is not loop:
+        made = state.inbound_limiter = (loop, CapacityLimiter(INBOUND_THREADS))
+    return made[1]
 
 
 def wake(state: Any) -> None:
