@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from bot.flows import report_absence as flow
@@ -60,6 +61,16 @@ STOP = re.compile(r"^(?:stop|stopall|unsubscribe|end|quit|cancel all)$")
 START = re.compile(r"^(?:start|unstop|resume)$")
 HELP = re.compile(r"^(?:help|info|\?)$")
 CANCEL = re.compile(r"^(?:cancel|withdraw)$")
+
+# Built once with bound parameters, as every message runs them (see core.conversations).
+_LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
+    Message.conversation_id == bindparam("id"), Message.direction == "incoming",
+    col(Message.created_at) > bindparam("since")).scalar_subquery()).where(
+    Conversation.id == bindparam("id")).with_for_update(of=Conversation).execution_options(
+    populate_existing=True)
+_CHASED = select(ChaseAction.pupil_id).where(
+    ChaseAction.contact_id == bindparam("contact_id"), ChaseAction.day == bindparam("day"),
+    ChaseAction.kind == "message")
 
 
 @dataclass(frozen=True)
@@ -108,13 +119,9 @@ def _one_at_a_time(session: Session, conversation: Conversation, received: datet
     next.)"""
     assert conversation.id is not None
     sqlite = session.get_bind().dialect.name == "sqlite"
-    recent = select(func.count()).select_from(Message).where(
-        Message.conversation_id == conversation.id, Message.direction == "incoming",
-        col(Message.created_at) > received - FLOOD_WINDOW).scalar_subquery()
     with _THREAD_LOCKS[conversation.id % len(_THREAD_LOCKS)] if sqlite else nullcontext():
-        yield session.exec(select(Conversation, recent).where(
-            Conversation.id == conversation.id).with_for_update(
-            of=Conversation).execution_options(populate_existing=True)).one()
+        yield session.exec(_LOCKED, params={
+            "id": conversation.id, "since": received - FLOOD_WINDOW}).one()
 
 
 @contextmanager
@@ -270,10 +277,8 @@ def _context(session: Session, conversation: Conversation,
     children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
                                                     p.preferred_first_name, _year(p.year_group)),
                                    p.medical_evidence, p.id in ladder) for p in pupils)
-    chased = tuple(session.exec(select(ChaseAction.pupil_id).where(
-        ChaseAction.contact_id == conversation.contact_id,
-        ChaseAction.day == calendar.local_date(replies.now),
-        ChaseAction.kind == "message")).all())
+    chased = tuple(session.exec(_CHASED, params={
+        "contact_id": conversation.contact_id, "day": calendar.local_date(replies.now)}).all())
     return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
                             ask_evidence=policy.messages.ask_evidence,
                             chased=tuple(dict.fromkeys(chased)))
