@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -25,7 +24,6 @@ from sqlmodel import Session, col, func, select
 
 from bot.flows import report_absence as flow
 from core.attendance_models import ChaseAction
-from core.calendar import SchoolCalendar
 from core.clock import Clock
 from core.conversation_models import (
     AbsenceReport,
@@ -48,7 +46,7 @@ from core.ladder_alerts import evidence_required
 from core.messages import render
 from core.models import ChannelKind, Contact, School
 from core.parsing.pupils import Child
-from core.policy import Policy
+from core.schools import school_calendar, school_policy
 from core.staff_actions import alert_dsl, has_safeguarding_words
 from core.telegram_links import link_by_code, link_by_phone
 
@@ -270,7 +268,7 @@ def _context(session: Session, conversation: Conversation,
     assert conversation.contact_id is not None
     pupils = linked_pupils(session, conversation.contact_id)
     policy = replies.policy
-    calendar = _calendar(replies.school.calendar_json, replies.school.calendar_source)
+    calendar = school_calendar(replies.school)
     local = calendar.local_time(replies.now).replace(tzinfo=None)
     ladder = evidence_required(session, replies.school.id or 0, [p.id or 0 for p in pupils],
                                calendar.first_day) if policy.monitoring else set()
@@ -282,19 +280,6 @@ def _context(session: Session, conversation: Conversation,
     return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
                             ask_evidence=policy.messages.ask_evidence,
                             chased=tuple(dict.fromkeys(chased)))
-
-
-# A school's policy and calendar are parsed once per process, not per message (the calendar
-# works out bank holidays when first asked, ~1 ms); keyed on the stored text, so new files
-# are read afresh. Both are only ever read.
-@lru_cache(maxsize=256)
-def _policy(text: str) -> Policy:
-    return Policy.model_validate_json(text)
-
-
-@lru_cache(maxsize=256)
-def _calendar(text: str, source: str) -> SchoolCalendar:
-    return SchoolCalendar.from_json(text, source=source)
 
 
 def _year(group: str) -> int | None:
@@ -311,7 +296,7 @@ class _Replies:
         contact = session.get(Contact, conversation.contact_id) \
             if conversation.contact_id else None
         self.language = contact.preferred_language if contact else "en"
-        self.policy = policy = _policy(school.policy_json)
+        self.policy = policy = school_policy(school)
         self.base: dict[str, Any] = {"school": school.name,
                                      "office_phone": policy.messages.office_phone,
                                      "leave_process": policy.messages.leave_process}
