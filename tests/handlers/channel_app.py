@@ -40,6 +40,14 @@ def seed_school(template: Path, folder: Path, clock: FixedClock,
     path = folder / "school.db"
     shutil.copy(template, path)  # the session's migrated template (core.db.upgrade)
     engine = db.make_engine(f"sqlite:///{path}")
+    add_example_school(engine, clock, addresses)
+    engine.dispose()
+    return path
+
+
+def add_example_school(engine: Engine, clock: FixedClock,
+                       addresses: dict[ChannelKind, str]) -> None:
+    """Example Primary with the Smiths, reachable at `addresses`, in a migrated database."""
     with Session(engine) as session:
         school, _ = add_school(session=session, clock=clock, name="Example Primary",
                                slug="example", calendar_file=CORPUS_CALENDAR)
@@ -49,8 +57,6 @@ def seed_school(template: Path, folder: Path, clock: FixedClock,
             set_channel_address(session=session, school=school, channel=channel,
                                 address=address)
         session.commit()
-    engine.dispose()
-    return path
 
 
 def copy_of(seeded: Path, folder: Path) -> str:

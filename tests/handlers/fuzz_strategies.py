@@ -18,16 +18,10 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from core.clock import FixedClock
 from core.models import ChannelKind
-from core.roster import import_roster
-from core.roster_rows import read_csv_text
-from core.schools import add_school, set_channel_address
-from tests.conftest import CORPUS_CALENDAR
-from tests.core.roster_files import csv_text, smith_family
-from tests.handlers.channel_app import JAMES, SARAH
+from tests.handlers.channel_app import JAMES, SARAH, add_example_school
 
 T = TypeVar("T")
 EXAMPLES = int(os.environ.get("ROLLCALL_FUZZ_EXAMPLES", "60"))
@@ -35,15 +29,7 @@ EXAMPLES = int(os.environ.get("ROLLCALL_FUZZ_EXAMPLES", "60"))
 
 def seed(engine: Engine, clock: FixedClock, addresses: dict[ChannelKind, str]) -> str:
     """Example Primary with the Smiths, in a migrated database; the URL to give the app."""
-    with Session(engine) as session:
-        school, _ = add_school(session=session, clock=clock, name="Example Primary",
-                               slug="example", calendar_file=CORPUS_CALENDAR)
-        import_roster(session=session, school=school,
-                      rows=read_csv_text(csv_text(smith_family())), clock=clock)
-        for channel, address in addresses.items():
-            set_channel_address(session=session, school=school, channel=channel,
-                                address=address)
-        session.commit()
+    add_example_school(engine, clock, addresses)
     return engine.url.render_as_string(hide_password=False)
 
 
