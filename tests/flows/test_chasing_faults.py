@@ -31,10 +31,9 @@ from core.clock import FixedClock
 from core.conversation_models import Message
 from core.models import School, StaffRole
 from core.policy import LadderStep, Policy, StepAction
-from core.schools import add_school
 from tests.flows.harness import BotHarness
 from tests.flows.test_chasing_day import mark_absent, tasks, tick
-from tests.flows.test_chasing_safety import AUTUMN
+from tests.flows.test_chasing_safety import clocks_school
 from tests.flows.test_chasing_scale import HALF_NINE, forget_the_tick, outcome
 
 SARAH, JAMES = "+447700900001", "+447700900002"
@@ -211,12 +210,7 @@ def test_a_clock_set_back_an_hour_repeats_nothing(bot: BotHarness) -> None:
 
 def test_ticks_every_half_hour_across_the_clocks_going_back(
         session: Session, clock: FixedClock, tmp_path: Path) -> None:
-    calendar = tmp_path / "clocks.toml"
-    calendar.write_text(AUTUMN)
-    school, _ = add_school(session=session, clock=clock, name="Clocks Primary", slug="clocks",
-                           calendar_file=calendar)
-    session.commit()
-    bot = BotHarness(session, school, clock)
+    bot = clocks_school(session, clock, tmp_path)
     mark_absent(bot, date(2026, 10, 23), "Jack")  # Friday, British Summer Time
     mark_absent(bot, date(2026, 10, 26), "Jack")  # Monday, GMT: the clocks went back Sunday
     engine = session.get_bind()

@@ -33,6 +33,16 @@ end = 2026-12-18
 """
 
 
+def clocks_school(session: Session, clock: FixedClock, tmp_path: Path) -> BotHarness:
+    """A school whose autumn term spans the October clock change, with the Smiths on roll."""
+    calendar = tmp_path / "clocks.toml"
+    calendar.write_text(AUTUMN)
+    school, _ = add_school(session=session, clock=clock, name="Clocks Primary", slug="clocks",
+                           calendar_file=calendar)
+    session.commit()
+    return BotHarness(session, school, clock)
+
+
 def chases(session: Session) -> list[Message]:
     session.expire_all()
     return list(session.exec(select(Message).where(
@@ -79,12 +89,7 @@ def test_a_crash_after_queueing_sends_the_chase_once_on_restart(
 
 def test_the_chase_stays_at_half_past_nine_when_the_clocks_go_back(
         session: Session, clock: FixedClock, tmp_path: Path) -> None:
-    calendar = tmp_path / "clocks.toml"
-    calendar.write_text(AUTUMN)
-    school, _ = add_school(session=session, clock=clock, name="Clocks Primary", slug="clocks",
-                           calendar_file=calendar)
-    session.commit()
-    bot = BotHarness(session, school, clock)
+    bot = clocks_school(session, clock, tmp_path)
     engine = session.get_bind()
     mark_absent(bot, date(2026, 10, 23), "Jack")  # Friday, British Summer Time
     mark_absent(bot, date(2026, 10, 26), "Jack")  # Monday, Greenwich Mean Time
