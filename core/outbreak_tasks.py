@@ -98,8 +98,9 @@ def check_outbreaks(engine: Engine, now: datetime) -> list[Flagged]:
     flagged: list[Flagged] = []
     with Session(engine, expire_on_commit=False) as session:
         for school in session.exec(select(School).order_by(col(School.id))).all():
-            today = school_calendar(school).local_date(now)
-            if not school_calendar(school).is_school_day(today):
+            calendar = school_calendar(school)
+            today = calendar.local_date(now)
+            if not calendar.is_school_day(today):
                 continue
             clusters = find_clusters(session=session, school=school, day=today)
             flagged += flag_clusters(session=session, school=school, clusters=clusters,
