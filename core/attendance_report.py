@@ -102,6 +102,14 @@ def recent_weeks_start(calendar: SchoolCalendar, day: date, weeks: int = PENALTY
     return calendar.first_day
 
 
+def pupil_figures(session: Session, pupil_id: int, first: date, last: date
+                  ) -> AttendanceFigures:
+    """One pupil's figures from `first` to `last` (both included), counted in SQL."""
+    return counted_figures(session.exec(select(RegisterMark.mark, func.count()).where(
+        RegisterMark.pupil_id == pupil_id, col(RegisterMark.day) >= first,
+        col(RegisterMark.day) <= last).group_by(col(RegisterMark.mark))).all())
+
+
 def attendance_report(*, session: Session, school: School, day: date) -> AttendanceReport:
     """Every pupil on roll, and every group, from the start of the school year to `day`."""
     calendar = school_calendar(school)

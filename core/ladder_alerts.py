@@ -5,17 +5,14 @@ persistently absent pupil (so staff can challenge it, as the policies ask)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from core.attendance_figures import counted_figures
-from core.attendance_models import Intervention, InterventionStatus, RegisterMark, StaffTask
-from core.calendar import SchoolCalendar
+from core.attendance_models import Intervention, InterventionStatus, StaffTask
+from core.attendance_report import pupil_figures
 from core.conversation_models import AbsenceReport, ReportStatus
-from core.ladder_policy import MonitoringSection
 from core.models import Pupil, School
-from core.policy import Policy
+from core.schools import school_calendar, school_policy
 
 ACTED = (InterventionStatus.approved.value, InterventionStatus.done.value)
 TOLD = frozenset({ReportStatus.confirmed.value, ReportStatus.for_head.value})
@@ -42,18 +39,16 @@ def tell_staff_of_persistent_absence(session: Session, school: School, report: A
     absence; once a report (its key), however often the parent changes it."""
     if report.status not in TOLD or report.id is None:
         return None
-    monitoring = _monitoring(school.policy_json)
+    monitoring = school_policy(school).monitoring
     if monitoring is None or not monitoring.persistent_absence_alerts:
         return None
     key = f"pa-report:{report.id}"
     if session.exec(select(StaffTask.id).where(StaffTask.school_id == school.id,
                                                StaffTask.dedupe_key == key)).first():
         return None
-    calendar = _calendar(school.calendar_json, school.calendar_source)
-    today = calendar.local_date(now)
-    figures = counted_figures(session.exec(select(RegisterMark.mark, func.count()).where(
-        RegisterMark.pupil_id == report.pupil_id, col(RegisterMark.day) >= calendar.first_day,
-        col(RegisterMark.day) <= today).group_by(col(RegisterMark.mark))).all())
+    calendar = school_calendar(school)
+    figures = pupil_figures(session, report.pupil_id, calendar.first_day,
+                            calendar.local_date(now))
     if not figures.persistent or figures.possible < monitoring.min_possible_sessions:
         return None
     pupil = session.get(Pupil, report.pupil_id)
@@ -68,18 +63,6 @@ def tell_staff_of_persistent_absence(session: Session, school: School, report: A
         details=_summary(report), due_at=now, dedupe_key=key, created_at=now)
     session.add(task)
     return task
-
-
-# Parsed once per process, keyed on the stored text (a school whose files change is read
-# afresh): this runs for every report a parent confirms.
-@lru_cache(maxsize=64)
-def _monitoring(policy_json: str) -> MonitoringSection | None:
-    return Policy.model_validate_json(policy_json).monitoring
-
-
-@lru_cache(maxsize=64)
-def _calendar(text: str, source: str) -> SchoolCalendar:
-    return SchoolCalendar.from_json(text, source=source)
 
 
 def _summary(report: AbsenceReport) -> str:

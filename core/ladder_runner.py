@@ -12,20 +12,19 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from core.attendance_figures import AttendanceFigures, counted_figures
+from core.attendance_figures import AttendanceFigures
 from core.attendance_models import (
     Intervention,
     InterventionStatus,
     LadderRun,
-    RegisterMark,
 )
-from core.attendance_report import OutsideTheYear, attendance_report
+from core.attendance_report import OutsideTheYear, attendance_report, pupil_figures
 from core.calendar import NoSchoolDay, SchoolCalendar
 from core.ladder import Past, PupilLadder, Snapshot, monday_of
 from core.ladder_policy import MonitoringSection
@@ -110,9 +109,7 @@ def past_of(row: Intervention, calendar: SchoolCalendar) -> Past:
 def figures_since(session: Session, pupil_id: int, past: Past, day: date) -> AttendanceFigures:
     """The pupil's attendance after the day a step was decided, to `day`."""
     start = past.decided_on or past.week
-    return counted_figures(session.exec(select(RegisterMark.mark, func.count()).where(
-        RegisterMark.pupil_id == pupil_id, col(RegisterMark.day) > start,
-        col(RegisterMark.day) <= day).group_by(col(RegisterMark.mark))).all())
+    return pupil_figures(session, pupil_id, start + timedelta(days=1), day)
 
 
 def record_run(session: Session, school: School, week: date, day: date, proposed: int,
