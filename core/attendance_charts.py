@@ -21,6 +21,7 @@ from core.attendance_figures import AttendanceFigures, counted_figures
 from core.attendance_models import RegisterMark
 from core.attendance_report import OutsideTheYear, _year_order
 from core.calendar import SchoolCalendar
+from core.date_rules import monday_of
 from core.models import Pupil, School
 from core.schools import school_calendar, school_policy
 from core.svg_charts import Chart, Point
@@ -105,7 +106,7 @@ def attendance_charts(*, session: Session, school: School, day: date) -> Attenda
 def _weeks(rows: list[tuple[date, str, int]], calendar: SchoolCalendar) -> list[Bucket]:
     counts: dict[date, list[tuple[str, int]]] = defaultdict(list)
     for day, mark, count in rows:
-        counts[day - timedelta(days=day.weekday())].append((mark, count))
+        counts[monday_of(day)].append((mark, count))
     if not counts:
         return []
     monday, last, weeks = min(counts), max(counts), []

@@ -25,6 +25,7 @@ from core.attendance_figures import AttendanceFigures, counted_figures
 from core.attendance_models import RegisterMark
 from core.calendar import SchoolCalendar
 from core.codes import CODES
+from core.date_rules import monday_of
 from core.models import Pupil, School
 from core.schools import school_calendar
 
@@ -90,7 +91,7 @@ def combined(figures: Iterable[AttendanceFigures]) -> AttendanceFigures:
 
 def recent_weeks_start(calendar: SchoolCalendar, day: date, weeks: int = PENALTY_WEEKS) -> date:
     """The Monday that begins the `weeks` school weeks ending with `day`'s week."""
-    monday = day - timedelta(days=day.weekday())
+    monday = monday_of(day)
     counted = 0
     while monday >= calendar.first_day - timedelta(days=6):
         if any(calendar.is_school_day(monday + timedelta(days=n)) for n in range(5)

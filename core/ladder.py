@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from core.attendance_figures import AttendanceFigures
 from core.attendance_models import InterventionStatus
 from core.calendar import SchoolCalendar
+from core.date_rules import monday_of
 from core.ladder_policy import InterventionAction, MonitoringSection, MonitoringStep
 
 TAKEN = frozenset({InterventionStatus.proposed, InterventionStatus.approved,
@@ -231,7 +232,7 @@ class PupilLadder:
 
 def school_weeks_since(calendar: SchoolCalendar, start: date, end: date) -> int:
     """Weeks with a school day after `start`'s week, up to `end` (holidays are not weeks)."""
-    monday = start - timedelta(days=start.weekday()) + timedelta(days=7)
+    monday = monday_of(start) + timedelta(days=7)
     weeks = 0
     while monday <= end:
         days = (monday + timedelta(days=n) for n in range(5))
@@ -243,7 +244,7 @@ def school_weeks_since(calendar: SchoolCalendar, start: date, end: date) -> int:
 
 def add_school_weeks(calendar: SchoolCalendar, start: date, weeks: int) -> date:
     """The first school day `weeks` school weeks after `start`'s week (a review date)."""
-    monday = start - timedelta(days=start.weekday())
+    monday = monday_of(start)
     counted = 0
     while counted < weeks and monday <= calendar.last_day:
         monday += timedelta(days=7)
@@ -251,7 +252,3 @@ def add_school_weeks(calendar: SchoolCalendar, start: date, weeks: int) -> date:
             counted += 1
     return calendar.school_day_on_or_after(monday) if monday <= calendar.last_day else \
         calendar.last_day
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())

@@ -26,7 +26,8 @@ from core.attendance_models import (
 )
 from core.attendance_report import OutsideTheYear, attendance_report, pupil_figures
 from core.calendar import NoSchoolDay, SchoolCalendar
-from core.ladder import Past, PupilLadder, Snapshot, monday_of
+from core.date_rules import monday_of
+from core.ladder import Past, PupilLadder, Snapshot
 from core.ladder_policy import MonitoringSection
 from core.models import School
 from core.schools import school_calendar, school_policy
