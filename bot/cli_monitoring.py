@@ -12,7 +12,6 @@ import typer
 from bot.cli_register import SchoolOption, _day, _session, _today
 from core.clock import system_clock
 from core.governors_pack import governors_pack
-from core.governors_pdf import pack_pdf
 from core.outbreak_tasks import flag_clusters
 from core.outbreaks import Cluster, find_clusters
 from core.schools import find_school
@@ -35,6 +34,7 @@ def pack_command(
         found = find_school(session, school)
         pack = governors_pack(session=session, school=found,
                               day=_day(day, "--date") or _today(found))
+        from core.governors_pdf import pack_pdf  # fpdf2 loads only for a pack
         data = pack_pdf(pack, created=system_clock())
     path = out or Path(f"governors-pack-{found.slug}-{pack.end.isoformat()}.pdf")
     path.write_bytes(data)

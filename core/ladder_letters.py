@@ -18,7 +18,6 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from fpdf import FPDF
 from sqlmodel import Session, col, select
 
 from core.attendance_models import Intervention
@@ -95,6 +94,8 @@ def write_letter(template: str, context: dict[str, object]) -> str:
 
 def letter_pdf(text: str, title: str) -> bytes:
     """The letter as an A4 PDF, ready to print and post."""
+    from fpdf import FPDF  # ~0.25 s to import: only when a letter is printed
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_margins(25, 25, 25)

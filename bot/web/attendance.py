@@ -20,7 +20,6 @@ from bot.web.render import flash, staff_page
 from core.attendance_charts import attendance_charts, chart_specs
 from core.attendance_report import OutsideTheYear, attendance_report
 from core.governors_pack import governors_pack
-from core.governors_pdf import pack_pdf
 from core.models import School, StaffRole, StaffUser
 from core.schools import school_calendar
 from core.staff_actions import sees_safeguarding
@@ -103,6 +102,7 @@ def router() -> APIRouter:
                           else f"{day!r} is not a date")
                 flash(request, f"No governors' pack: {reason}.", error=True)
                 return RedirectResponse("/staff/attendance", status_code=303)
+            from core.governors_pdf import pack_pdf  # fpdf2 loads only for a pack
             pdf = pack_pdf(pack, created=request.app.state.clock())
         name = f"governors-pack-{school.slug}-{pack.end.isoformat()}.pdf"
         return Response(pdf, media_type="application/pdf", headers={
