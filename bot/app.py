@@ -37,21 +37,23 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            db.upgrade(engine)
-        logger.info("channels on: %s", ", ".join(app.state.senders) or "none")
-        outbox = None
-        if settings.outbox_in_web:  # otherwise `rollcall worker` processes send
-            app.state.outbox = Outbox(engine, app.state.senders, clock,
-                                      concurrency=WEB_CONCURRENCY,
-                                      processes=settings.outbox_processes)
-            outbox = asyncio.create_task(outbox_loop(app.state))
-        tick = asyncio.create_task(tick_loop(app.state)) if settings.tick else None
-        yield
-        # Bounded: sends in flight get a few seconds to finish, then everything is cancelled.
-        await stop_loops(app.state, outbox=outbox, tick=tick)
-        await close_senders(app.state.senders)
-        engine.dispose()
+        try:
+            if settings.migrate_on_start:
+                db.upgrade(engine)
+            logger.info("channels on: %s", ", ".join(app.state.senders) or "none")
+            outbox = None
+            if settings.outbox_in_web:  # otherwise `rollcall worker` processes send
+                app.state.outbox = Outbox(engine, app.state.senders, clock,
+                                          concurrency=WEB_CONCURRENCY,
+                                          processes=settings.outbox_processes)
+                outbox = asyncio.create_task(outbox_loop(app.state))
+            tick = asyncio.create_task(tick_loop(app.state)) if settings.tick else None
+            yield
+            # Bounded: sends in flight get a few seconds to finish, then all is cancelled.
+            await stop_loops(app.state, outbox=outbox, tick=tick)
+        finally:  # whatever failed above, every sender's connections are closed
+            await close_senders(app.state.senders)
+            engine.dispose()
 
     app = FastAPI(title="Rollcall", lifespan=lifespan)
     app.state.settings = settings

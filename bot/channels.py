@@ -7,9 +7,6 @@ accepts an unverified request (fail closed).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -62,19 +59,4 @@ def _add_telegram(app: FastAPI, settings: Settings) -> None:
     sender = TelegramSender(bot)
     app.include_router(telegram.router(settings, bot))
     app.state.senders["telegram"] = sender
-    _on_shutdown(app, sender.close)
 
-
-def _on_shutdown(app: FastAPI, close: Callable[[], Awaitable[None]]) -> None:
-    """Run `close` after the app's own lifespan ends (the outbox has stopped by then)."""
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        try:
-            async with inner(app) as state:
-                yield state
-        finally:
-            await close()
-
-    app.router.lifespan_context = lifespan
