@@ -51,7 +51,8 @@ ERROR_CODE = re.compile(r"^[0-9]{1,9}$")
 # A delivery report can overtake Twilio's answer to the send it reports on; it waits this long
 # for the outbox to record the send (Twilio usually answers in well under a second).
 EARLY_REPORT_WAIT = 10.0
-EARLY_REPORT_POLL = 0.1
+EARLY_REPORT_POLL = 0.1  # the first look again; each later one waits twice as long
+EARLY_REPORT_POLL_MOST = 1.0
 # Twilio's statuses as ours (WhatsApp's read receipt counts as delivered).
 OURS = {"accepted": MessageStatus.queued, "scheduled": MessageStatus.queued,
         "queued": MessageStatus.queued, "sending": MessageStatus.queued,
@@ -95,7 +96,7 @@ def router(settings: Settings) -> APIRouter:
         _check_sid(sid)
         code, to = form.get("ErrorCode"), form.get("To")
         state = request.app.state
-        waited = 0.0
+        waited, pause = 0.0, EARLY_REPORT_POLL
         while await run_in_threadpool(
                 record_delivery, state.engine, sid, status, code if isinstance(code, str)
                 else None, state.clock(), _address(to)) is Delivery.early:
@@ -104,8 +105,9 @@ def router(settings: Settings) -> APIRouter:
             if waited >= EARLY_REPORT_WAIT:
                 raise HTTPException(503, "the message this reports on is still being sent",
                                     headers={"Retry-After": "10"})
-            await asyncio.sleep(EARLY_REPORT_POLL)
-            waited += EARLY_REPORT_POLL
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, EARLY_REPORT_POLL_MOST)  # ~15 looks in the 10 s, not 100
         return Response(status_code=200)
 
     return routes
