@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -21,14 +22,25 @@ class InvalidPhone(ValueError):
 
 def to_e164(raw: str, region: str = "GB") -> str:
     """'07700 900123' -> '+447700900123'; numbers without a country code are read as UK."""
+    e164, problem = _read(raw, region)
+    if e164 is None:
+        raise InvalidPhone(problem)
+    return e164
+
+
+@lru_cache(maxsize=4096)
+def _read(raw: str, region: str) -> tuple[str | None, str]:
+    """(the number, "") or (None, what is wrong with it). Cached: every inbound message names
+    the school's number and mostly a parent who wrote before, and phonenumbers' reading costs
+    more than anything else in a webhook handler."""
     try:
         number = phonenumbers.parse(raw, region)
     except NumberParseException as error:
-        raise InvalidPhone(f"{raw!r} is not a phone number ({error._msg})") from None
+        return None, f"{raw!r} is not a phone number ({error._msg})"
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if not (phonenumbers.is_valid_number(number) or OFCOM_DRAMA_MOBILE.match(e164)):
-        raise InvalidPhone(f"{raw!r} is not a valid phone number")
-    return e164
+        return None, f"{raw!r} is not a valid phone number"
+    return e164, ""
 
 
 def is_mobile(e164: str) -> bool:

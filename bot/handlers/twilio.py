@@ -15,7 +15,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -179,11 +178,8 @@ def _number(value: str, field: str) -> str:
     return number
 
 
-@lru_cache(maxsize=4096)
 def _e164(value: str) -> str | None:
-    """The number in E.164, None if it is not one. Cached: every message names the school's
-    number and most come from parents who wrote before, and reading a number with
-    phonenumbers costs more than anything else in the handler."""
+    """The number in E.164, None if it is not one (core.phones caches the reading)."""
     try:
         return to_e164(value)
     except InvalidPhone:
