@@ -1,7 +1,8 @@
 """Handing inbound messages to the conversation service and running the outbox, in the app.
 
-Handlers call `accept(state, inbound)`: the database work runs in a worker thread (the
-service is synchronous), then the outbox loop is woken so the reply leaves at once. The loop
+Handlers call `accept(state, inbound)`: the message joins the process's inbound queue, read
+in batches in worker threads (the service is synchronous), then the outbox loop is woken so
+the reply leaves at once. The loop
 also wakes every few seconds, so a message left queued by a provider error, or queued by
 another process, is tried again. `rollcall worker` runs the same loops without the web app.
 """
@@ -10,50 +11,100 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from contextlib import suppress
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.inbox import Received, receive
-from bot.metrics import TICK_FAILURES, TICKS
+from bot.inbox import Received, receive_many
+from bot.metrics import INBOUND_BATCHES, INBOUND_READS, TICK_FAILURES, TICKS
 from bot.outbox import Outbox
 from core.chasing_runner import run_tick
-from core.conversations import Inbound
+from core.clock import Clock
+from core.conversations import Inbound, UnknownAddress
 from core.scheduled_jobs import ScheduledJobs
 
 logger = logging.getLogger(__name__)
+Outcome = Received | UnknownAddress | None
 RETRY_SECONDS = 5.0
 TICK_SECONDS = 60.0
 STOP_SECONDS = 5.0  # what a stopping process gives sends in flight; then they are cancelled
 WEB_CONCURRENCY = 32  # sends in flight at once from a web process (a worker sets its own)
-# Inbound messages read at once in a process. Each holds a thread and a database connection;
-# the work is mostly Python, so on a couple of cores more threads than this only take turns
-# at the GIL (anyio's shared pool of 40 let every request in flight start at once, and each
-# then took longer). Requests beyond it wait, in order, without holding a thread.
-INBOUND_THREADS = 8
+# Inbound messages are read in batches (bot.inbox.receive_many): a transaction and a commit
+# for every message that arrived while the batch before was being read, not two for each.
+# A few threads read batches at once, so one waits on the database while another reads;
+# on a couple of cores more would only take turns at the GIL. Each holds a connection.
+INBOUND_THREADS = 2
+INBOUND_BATCH = 25  # most messages in one batch: its replies wait for the slowest of them
 
 
 async def accept(state: Any, inbound: Inbound) -> Received | None:
-    """Store and handle one inbound message; None when it is a provider's retry."""
-    def work() -> Received | None:
-        with Session(state.engine) as session:
-            return receive(session, inbound, state.clock)
-
-    result = await to_thread.run_sync(work, limiter=_inbound_limiter(state))
+    """Store and handle one inbound message; None when it is a provider's retry.
+    UnknownAddress when no school here has the address it was sent to."""
+    outcome = await _inbound_queue(state).read(inbound)
     wake(state)
-    return result
+    if isinstance(outcome, UnknownAddress):
+        raise outcome
+    return outcome
 
 
-def _inbound_limiter(state: Any) -> CapacityLimiter:
-    """The process's limiter for inbound work, made in (and kept for) the running loop."""
+class InboundQueue:
+    """Messages waiting to be read, taken in arrival order by up to `threads` readers at a
+    time, each reading whatever has arrived (up to `most`) as one batch. At a quiet moment a
+    message is read at once, alone; when many arrive together, they wait only for the batch
+    in hand to finish."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, threads: int = INBOUND_THREADS,
+                 most: int = INBOUND_BATCH) -> None:
+        self.engine, self.clock, self.threads, self.most = engine, clock, threads, most
+        self.waiting: deque[tuple[Inbound, asyncio.Future[Outcome]]] = deque()
+        self.readers: set[asyncio.Task[None]] = set()
+
+    async def read(self, inbound: Inbound) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append((inbound, future))
+        if len(self.readers) < self.threads:
+            reader = asyncio.create_task(self._reader())
+            self.readers.add(reader)
+            reader.add_done_callback(self.readers.discard)
+        return await future
+
+    async def _reader(self) -> None:
+        while self.waiting:
+            batch = [self.waiting.popleft() for _ in range(min(self.most, len(self.waiting)))]
+            try:
+                outcomes = await to_thread.run_sync(self._read, [item for item, _ in batch])
+            except Exception as error:  # every request in the batch answers with the error
+                outcomes = [error] * len(batch)
+            except BaseException:  # the process is stopping: so are the requests
+                for _, future in batch:
+                    future.cancel()
+                raise
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the request went away
+                    continue
+                if isinstance(outcome, Exception) and not isinstance(outcome, UnknownAddress):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _read(self, inbounds: list[Inbound]) -> list[Outcome]:
+        INBOUND_BATCHES.observe(len(inbounds))
+        with INBOUND_READS.time(), Session(self.engine) as session:
+            return list(receive_many(session, inbounds, self.clock))
+
+
+def _inbound_queue(state: Any) -> InboundQueue:
+    """The process's queue of inbound messages, made in (and kept for) the running loop."""
     loop = asyncio.get_running_loop()
-    made: tuple[asyncio.AbstractEventLoop, CapacityLimiter] | None = getattr(
-        state, "inbound_limiter", None)
+    made: tuple[asyncio.AbstractEventLoop, InboundQueue] | None = getattr(
+        state, "inbound_queue", None)
     if made is None or made[0] is not loop:
-        made = state.inbound_limiter = (loop, CapacityLimiter(INBOUND_THREADS))
+        made = state.inbound_queue = (loop, InboundQueue(state.engine, state.clock))
     return made[1]
 
 

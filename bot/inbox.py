@@ -4,29 +4,27 @@
 HELP, CANCEL), an unknown sender, a thread staff have taken over, or the report flow. Replies
 are queued as outgoing messages in the same transaction as the state they follow from. If
 reading fails, the message is already stored: it is marked for staff and the thread needs
-attention, so nothing a parent sends is lost.
+attention, so nothing a parent sends is lost. `receive_many` does the same for messages that
+arrived together, a transaction for the lot rather than two for each (bot.delivery batches
+what a web process has in hand).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot.flows import report_absence as flow
-from core.attendance_models import ChaseAction
+from bot.reading import FLOOD_LIMIT, read_message
 from core.clock import Clock
 from core.conversation_models import (
-    AbsenceReport,
     Conversation,
     ConversationStatus,
     Message,
@@ -34,41 +32,27 @@ from core.conversation_models import (
 )
 from core.conversations import (
     Inbound,
-    linked_pupils,
-    queue_reply,
-    save_reports,
+    Stored,
+    UnknownAddress,
     set_status,
     storable,
     store_incoming,
-    withdraw,
 )
-from core.ladder_alerts import evidence_required
-from core.messages import render
-from core.models import ChannelKind, Contact, School
-from core.parsing.pupils import Child
-from core.schools import school_calendar, school_policy
-from core.staff_actions import alert_dsl, has_safeguarding_words
-from core.telegram_links import link_by_code, link_by_phone
+from core.inbound_batches import store_many
+from core.sender_lookups import SenderLookups
 
 logger = logging.getLogger(__name__)
 _THREAD_LOCKS = tuple(threading.Lock() for _ in range(64))  # by conversation id, bounded
 
 FLOOD_WINDOW = timedelta(minutes=1)
-FLOOD_LIMIT = 12  # messages a minute from one sender; beyond it they are kept for staff only
-STOP = re.compile(r"^(?:stop|stopall|unsubscribe|end|quit|cancel all)$")
-START = re.compile(r"^(?:start|unstop|resume)$")
-HELP = re.compile(r"^(?:help|info|\?)$")
-CANCEL = re.compile(r"^(?:cancel|withdraw)$")
 
 # Built once with bound parameters, as every message runs them (see core.conversations).
 _LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
-    Message.conversation_id == bindparam("id"), Message.direction == "incoming",
-    col(Message.created_at) > bindparam("since")).scalar_subquery()).where(
-    Conversation.id == bindparam("id")).with_for_update(of=Conversation).execution_options(
+    Message.conversation_id == Conversation.id, Message.direction == "incoming",
+    col(Message.created_at) > bindparam("since")).correlate(Conversation).scalar_subquery()
+).where(col(Conversation.id).in_(bindparam("ids", expanding=True))).order_by(
+    col(Conversation.id)).with_for_update(of=Conversation).execution_options(
     populate_existing=True)
-_CHASED = select(ChaseAction.pupil_id).where(
-    ChaseAction.contact_id == bindparam("contact_id"), ChaseAction.day == bindparam("day"),
-    ChaseAction.kind == "message")
 
 
 @dataclass(frozen=True)
@@ -79,47 +63,99 @@ class Received:
 
 
 def receive(session: Session, inbound: Inbound, clock: Clock) -> Received | None:
-    """Store, then read and answer, one message; None for a provider's retry of one we have."""
-    inbound = storable(inbound)
+    """Store, then read and answer, one message; None for a provider's retry of one we have.
+    UnknownAddress if no school here has the address it was sent to."""
+    outcome = receive_many(session, [inbound], clock)[0]
+    if isinstance(outcome, UnknownAddress):
+        raise outcome
+    return outcome
+
+
+def receive_many(session: Session, inbounds: Sequence[Inbound], clock: Clock
+                 ) -> list[Received | UnknownAddress | None]:
+    """Store, then read and answer, messages that arrived together: stored in one
+    transaction, read in another (each thread held, so a parent's next message waits for
+    this one). For each message in order: where it went, None for a provider's retry, or
+    UnknownAddress. If reading them together fails, each is read on its own; one that still
+    fails is left for staff, stored."""
+    inbounds = [storable(inbound) for inbound in inbounds]
     with _kept_after_commit(session):
-        stored = store_incoming(session, inbound, clock)
-        if stored is None:
-            return None
-        conversation, message = stored.conversation, stored.message
-        assert conversation.id is not None and message.id is not None
-        received = Received(message.id, conversation.id)
         try:
-            with _one_at_a_time(session, conversation, message.created_at) as (
-                    conversation, recent):
-                _handle(session, stored.school, conversation, message, inbound, clock(),
-                        flooding=recent > FLOOD_LIMIT)
-                session.commit()
-        except Exception:
-            # Not swallowed: logged with its traceback, and the message goes to staff.
-            logger.exception("message %s could not be handled; left for staff", message.id)
+            outcomes = store_many(session, inbounds, clock)
+        except IntegrityError:
+            # Another process stored one of these, or began one of the threads, at the same
+            # instant: store them one by one, each settling its own race.
             session.rollback()
-            _leave_for_staff(session, received.conversation_id, received.message_id, clock())
+            outcomes = [_store_one(session, inbound, clock) for inbound in inbounds]
+        stored = [(outcome, inbound) for outcome, inbound in zip(outcomes, inbounds, strict=True)
+                  if isinstance(outcome, Stored)]
+        received = [_received(outcome) if isinstance(outcome, Stored) else outcome
+                    for outcome in outcomes]
+        if stored:
+            _read(session, stored, clock)
     return received
 
 
-@contextmanager
-def _one_at_a_time(session: Session, conversation: Conversation, received: datetime
-                   ) -> Iterator[tuple[Conversation, int]]:
-    """The thread, read afresh and held until the commit, so two messages from one parent at
-    the same instant ("2", then "thursday" a second later) are read one after the other, the
-    second seeing the flow state the first left. On PostgreSQL the row is locked (SELECT ...
-    FOR UPDATE) across every process; SQLite, the single-process default, takes a lock per
-    conversation within the process (its own writes already go one at a time).
+def _store_one(session: Session, inbound: Inbound, clock: Clock
+               ) -> Stored | UnknownAddress | None:
+    try:
+        return store_incoming(session, inbound, clock)
+    except UnknownAddress as error:
+        return error
 
-    With it, in the same query, comes how many messages the sender wrote in the minute up to
-    this one (the flood check), counting it. (On PostgreSQL the count sees what was committed
-    when the query began; one that a message waiting for the lock misses is counted by the
-    next.)"""
-    assert conversation.id is not None
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    with _THREAD_LOCKS[conversation.id % len(_THREAD_LOCKS)] if sqlite else nullcontext():
-        yield session.exec(_LOCKED, params={
-            "id": conversation.id, "since": received - FLOOD_WINDOW}).one()
+
+def _received(stored: Stored) -> Received:
+    assert stored.message.id is not None and stored.conversation.id is not None
+    return Received(stored.message.id, stored.conversation.id)
+
+
+def _read(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) -> None:
+    """Read and answer the stored messages in one transaction."""
+    since = min(item.message.created_at for item, _ in stored) - FLOOD_WINDOW
+    try:
+        with _held(session, [item.conversation for item, _ in stored], since) as held:
+            lookups = SenderLookups(session, [c.contact_id for c, _ in held.values()])
+            for item, inbound in stored:
+                conversation, recent = held[item.conversation.id or 0]
+                read_message(session, item.school, conversation, item.message, inbound,
+                             clock(), lookups, flooding=recent > FLOOD_LIMIT)
+            session.commit()
+        return
+    except Exception:
+        session.rollback()
+        if len(stored) == 1:
+            # Not swallowed: logged with its traceback, and the message goes to staff.
+            message_id = stored[0][0].message.id
+            logger.exception("message %s could not be handled; left for staff", message_id)
+            received = _received(stored[0][0])
+            _leave_for_staff(session, received.conversation_id, received.message_id, clock())
+            return
+        logger.exception("%d messages could not be read together; reading each alone",
+                         len(stored))
+    for item in stored:
+        _read(session, [item], clock)
+
+
+@contextmanager
+def _held(session: Session, conversations: list[Conversation], since: datetime
+          ) -> Iterator[dict[int, tuple[Conversation, int]]]:
+    """The threads, read afresh and held until the commit, so two messages from one parent at
+    the same instant ("2", then "thursday" a second later) are read one after the other, the
+    second seeing the flow state the first left. On PostgreSQL the rows are locked (SELECT ...
+    FOR UPDATE, in id order, so two processes never wait on each other) across every process;
+    SQLite, the single-process default, takes a lock per thread within the process (its own
+    writes already go one at a time).
+
+    With each thread comes how many messages its sender wrote since `since` (the flood
+    check), counting these. (On PostgreSQL the count sees what was committed when the query
+    began; one that a message waiting for the lock misses is counted by the next.)"""
+    ids = sorted({conversation.id or 0 for conversation in conversations})
+    with ExitStack() as stack:
+        if session.get_bind().dialect.name == "sqlite":
+            for stripe in sorted({n % len(_THREAD_LOCKS) for n in ids}):
+                stack.enter_context(_THREAD_LOCKS[stripe])
+        rows = session.exec(_LOCKED, params={"ids": ids, "since": since}).all()
+        yield {row[0].id or 0: (row[0], row[1]) for row in rows}
 
 
 @contextmanager
@@ -144,178 +180,3 @@ def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
     set_status(conversation, ConversationStatus.needs_attention, now)
     session.add_all([conversation, message])
     session.commit()
-
-
-def _handle(session: Session, school: School, conversation: Conversation, message: Message,
-            inbound: Inbound, now: datetime, *, flooding: bool) -> None:
-    replies = _Replies(session, conversation, school, now)
-    word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
-    message.status = MessageStatus.handled.value
-    if flooding:
-        # One number sending dozens of texts must not keep the bot (or the provider's rate
-        # limits) busy for everyone else: the messages are kept, staff see them.
-        message.status = MessageStatus.for_staff.value
-        message.error = f"more than {FLOOD_LIMIT} messages a minute from this sender"
-        set_status(conversation, ConversationStatus.needs_attention, now)
-    elif STOP.match(word):
-        conversation.opted_out = True
-        if conversation.channel != ChannelKind.sms:
-            # On SMS the carrier-level opt-out (Twilio's) confirms it, and blocks ours.
-            replies.send("stopped", force=True)
-    elif START.match(word):
-        conversation.opted_out = False
-        if conversation.channel != ChannelKind.sms:
-            replies.send("started")
-    elif HELP.match(word):
-        replies.send("help", force=True)
-    elif conversation.contact_id is None:
-        _unknown_sender(session, conversation, message, inbound, replies)
-    elif conversation.bot_paused:
-        message.status = MessageStatus.for_staff.value
-        set_status(conversation, ConversationStatus.needs_attention, now)
-    elif CANCEL.match(word):
-        _cancel(session, conversation, replies)
-    else:
-        _run_flow(session, conversation, message, inbound, replies)
-    if has_safeguarding_words(inbound.text):
-        # Whoever sent it and whatever the bot made of it, the DSL reads it today.
-        contact = session.get(Contact, conversation.contact_id) \
-            if conversation.contact_id else None
-        reported = session.exec(select(AbsenceReport.pupil_id).where(
-            AbsenceReport.message_id == message.id)).all()
-        pupils = [p for p in linked_pupils(session, contact.id) if not reported
-                  or p.id in reported] if contact and contact.id else []
-        alert_dsl(session, conversation, contact, pupils, now)
-        if message.status == MessageStatus.handled.value:
-            message.status = MessageStatus.for_staff.value
-            set_status(conversation, ConversationStatus.needs_attention, now)
-    conversation.updated_at = now
-    session.add_all([conversation, message])
-
-
-def _unknown_sender(session: Session, conversation: Conversation, message: Message,
-                    inbound: Inbound, replies: _Replies) -> None:
-    """An unknown sender learns nothing about any pupil; staff link them to a contact."""
-    if inbound.channel is ChannelKind.telegram:
-        contact = _telegram_link(session, conversation, inbound, replies.now)
-        if contact is not None:
-            conversation.contact_id = contact.id
-            replies.send("telegram_linked")
-            return
-        if inbound.text.startswith("/start") and inbound.text.strip() != "/start":
-            replies.send("telegram_link_failed", keyboard="share_phone")
-        else:
-            replies.send("telegram_share_phone", keyboard="share_phone")
-    else:
-        replies.send("unknown_sender", once_a_day=True)
-    message.status = MessageStatus.for_staff.value
-    set_status(conversation, ConversationStatus.needs_attention, replies.now)
-
-
-def _telegram_link(session: Session, conversation: Conversation, inbound: Inbound,
-                   now: datetime) -> Contact | None:
-    chat_id = int(inbound.sender)
-    if inbound.shared_phone:
-        return link_by_phone(session, conversation.school_id, inbound.shared_phone, chat_id)
-    found = re.match(r"^/start\s+(\S+)$", inbound.text.strip())
-    if found:
-        return link_by_code(session, conversation.school_id, found.group(1), chat_id, now)
-    return None
-
-
-def _cancel(session: Session, conversation: Conversation, replies: _Replies) -> None:
-    state = json.loads(conversation.flow_state or "{}")
-    drafts = state.get("drafts", [])
-    confirmed = state.get("stage") == "confirmed"
-    for draft in drafts:
-        for report_id in draft.get("ids", {}).values():
-            withdraw(session, report_id, replies.now)
-    conversation.flow, conversation.flow_state = None, "{}"
-    replies.send("cancelled", withdrawn=confirmed and bool(drafts))
-    status = ConversationStatus.needs_attention if confirmed and drafts else \
-        ConversationStatus.open
-    set_status(conversation, status, replies.now)
-
-
-def _run_flow(session: Session, conversation: Conversation, message: Message,
-              inbound: Inbound, replies: _Replies) -> None:
-    assert conversation.contact_id is not None
-    ctx = _context(session, conversation, replies)
-    state = json.loads(conversation.flow_state or "{}")
-    if state.get("stage") == "asking" or flow.is_change_request(state, inbound.text):
-        result = flow.step(state, inbound.text, ctx)
-    else:
-        result = flow.start(inbound.text, ctx)
-    drafts = save_reports(session, conversation, message, list(result.drafts), replies.now) \
-        if result.drafts else []
-    state = {**result.state, "drafts": drafts} if result.state else {}
-    conversation.flow = "report_absence" if state else None
-    conversation.flow_state = json.dumps(state)
-    for reply in result.replies:
-        replies.send(reply.template, **reply.context)
-    if result.for_staff or conversation.opted_out:
-        message.status = MessageStatus.for_staff.value
-        message.error = result.for_staff
-        set_status(conversation, ConversationStatus.needs_attention, replies.now)
-    elif state.get("stage") == "asking":
-        set_status(conversation, ConversationStatus.waiting_parent, replies.now)
-    else:
-        set_status(conversation, ConversationStatus.resolved, replies.now)
-
-
-def _context(session: Session, conversation: Conversation,
-             replies: _Replies) -> flow.FlowContext:
-    assert conversation.contact_id is not None
-    pupils = linked_pupils(session, conversation.contact_id)
-    policy = replies.policy
-    calendar = school_calendar(replies.school)
-    local = calendar.local_time(replies.now).replace(tzinfo=None)
-    ladder = evidence_required(session, replies.school.id or 0, [p.id or 0 for p in pupils],
-                               calendar.first_day) if policy.monitoring else set()
-    children = tuple(flow.ChildRef(p.id or 0, Child(p.legal_first_name, p.legal_last_name,
-                                                    p.preferred_first_name, _year(p.year_group)),
-                                   p.medical_evidence, p.id in ladder) for p in pupils)
-    chased = tuple(session.exec(_CHASED, params={
-        "contact_id": conversation.contact_id, "day": calendar.local_date(replies.now)}).all())
-    return flow.FlowContext(local, children, calendar, ask_symptoms=policy.chasing.ask_symptoms,
-                            ask_evidence=policy.messages.ask_evidence,
-                            chased=tuple(dict.fromkeys(chased)))
-
-
-def _year(group: str) -> int | None:
-    return int(group) if group.isdigit() else (0 if group == "R" else None)
-
-
-class _Replies:
-    """Renders and queues the bot's replies in the contact's language; none after STOP."""
-
-    def __init__(self, session: Session, conversation: Conversation, school: School,
-                 now: datetime) -> None:
-        self.session, self.conversation, self.school, self.now = (
-            session, conversation, school, now)
-        contact = session.get(Contact, conversation.contact_id) \
-            if conversation.contact_id else None
-        self.language = contact.preferred_language if contact else "en"
-        self.policy = policy = school_policy(school)
-        self.base: dict[str, Any] = {"school": school.name,
-                                     "office_phone": policy.messages.office_phone,
-                                     "leave_process": policy.messages.leave_process}
-
-    def send(self, template: str, *, force: bool = False, once_a_day: bool = False,
-             keyboard: str | None = None, **context: Any) -> None:
-        if self.conversation.opted_out and not force:
-            return
-        if once_a_day and self._replied_today(template):
-            return
-        body = render(template, self.language, **(self.base | context))
-        message = queue_reply(self.session, self.conversation, body, now=self.now,
-                              template=template)
-        if keyboard:
-            message.media = json.dumps([{"keyboard": keyboard}])
-
-    def _replied_today(self, template: str) -> bool:
-        last = self.session.exec(select(Message).where(
-            Message.conversation_id == self.conversation.id, Message.template == template
-        ).order_by(col(Message.id).desc())).first()
-        return last is not None and (self.now - last.created_at).total_seconds() < 86400
-

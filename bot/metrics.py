@@ -38,6 +38,12 @@ SENDS = Histogram("rollcall_send_seconds", "Time to hand one message to its prov
                   "sent but another process had taken the row, a possible duplicate)",
                   ["channel", "outcome"], registry=REGISTRY,
                   buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+INBOUND_BATCHES = Histogram("rollcall_inbound_batch_messages", "Inbound messages stored and "
+                            "read together in one batch (bigger when a process is busy)",
+                            registry=REGISTRY, buckets=(1, 2, 5, 10, 25, 50))
+INBOUND_READS = Histogram("rollcall_inbound_read_seconds", "Time to store, read and answer one "
+                          "batch of inbound messages", registry=REGISTRY,
+                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 TICKS = Histogram("rollcall_tick_seconds", "Time for one pass of the chase tick",
                   registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60))
 TICK_FAILURES = Counter("rollcall_tick_failures", "Chase ticks that failed (the next retries)",

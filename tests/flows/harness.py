@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.inbox import Received, receive
+from bot.inbox import Received, receive, receive_many
 from core.clock import FixedClock
 from core.conversation_models import AbsenceReport, Conversation, Message
-from core.conversations import Inbound
+from core.conversations import Inbound, UnknownAddress
 from core.models import ChannelKind, Pupil, School
 from core.roster import import_roster
 from core.roster_rows import read_csv_text
@@ -48,9 +48,19 @@ class BotHarness:
     def say(self, number: str, text: str, *, provider_id: str | None = None,
             channel: ChannelKind = ChannelKind.simulator, to: str | None = None
             ) -> Received | None:
-        inbound = Inbound(channel=channel, sender=number, to=to or self.school.slug, text=text,
-                          provider_id=provider_id or f"sim-{next(_ids)}")
-        return receive(self.session, inbound, self.clock)
+        return receive(self.session, self.text(number, text, provider_id=provider_id,
+                                               channel=channel, to=to), self.clock)
+
+    def text(self, number: str, text: str, *, provider_id: str | None = None,
+             channel: ChannelKind = ChannelKind.simulator, to: str | None = None) -> Inbound:
+        """A message from `number` to the school, as a channel hands it over."""
+        return Inbound(channel=channel, sender=number, to=to or self.school.slug, text=text,
+                       provider_id=provider_id or f"sim-{next(_ids)}")
+
+    def together(self, *texts: Inbound) -> list[Received | UnknownAddress | None]:
+        """Messages that arrived at the same moment, read as one batch (as a busy web
+        process reads them)."""
+        return receive_many(self.session, texts, self.clock)
 
     def replies(self, number: str) -> list[str]:
         rows = self.session.exec(select(Message).join(
