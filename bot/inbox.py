@@ -22,7 +22,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot.reading import FLOOD_LIMIT, read_message
+from bot.reading import FLOOD_LIMIT, Batch, read_message
 from core.clock import Clock
 from core.conversation_models import (
     Conversation,
@@ -114,11 +114,14 @@ def _read(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) 
     since = min(item.message.created_at for item, _ in stored) - FLOOD_WINDOW
     try:
         with _held(session, [item.conversation for item, _ in stored], since) as held:
-            lookups = SenderLookups(session, [c.contact_id for c, _ in held.values()])
+            threads = [conversation for conversation, _ in held.values()]
+            batch = Batch(SenderLookups(session, [c.contact_id for c in threads]))
+            batch.remember_reports(session, threads)
             for item, inbound in stored:
                 conversation, recent = held[item.conversation.id or 0]
                 read_message(session, item.school, conversation, item.message, inbound,
-                             clock(), lookups, flooding=recent > FLOOD_LIMIT)
+                             clock(), batch, flooding=recent > FLOOD_LIMIT)
+            batch.settle(session)
             session.commit()
         return
     except Exception:

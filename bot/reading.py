@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +29,8 @@ from core.conversation_models import (
 from core.conversations import (
     Inbound,
     queue_reply,
-    save_reports,
     set_status,
+    stage_reports,
     withdraw,
 )
 from core.messages import render
@@ -46,11 +48,54 @@ HELP = re.compile(r"^(?:help|info|\?)$")
 CANCEL = re.compile(r"^(?:cancel|withdraw)$")
 
 
+@dataclass
+class Batch:
+    """What messages read together share: the lookups about their senders, and what waits
+    for the session's next flush (a thread's flow state needs its new reports' ids), so that
+    the batch's reports, replies and updates are written together."""
+
+    lookups: SenderLookups
+    after_flush: list[Callable[[], None]] = field(default_factory=list)
+    threads: set[int] = field(default_factory=set)  # read in this batch so far
+    reports: list[AbsenceReport] = field(default_factory=list)  # see remember_reports
+
+    def before(self, session: Session, conversation: Conversation) -> None:
+        """Ready to read a message in this thread: a second message in one batch from the
+        same thread must see the flow state the first left, so the first is settled."""
+        if conversation.id in self.threads:
+            self.settle(session)
+        self.threads.add(conversation.id or 0)
+
+    def settle(self, session: Session) -> None:
+        """Flush, then finish what waited for it."""
+        if self.after_flush:
+            session.flush()
+            waiting, self.after_flush = self.after_flush, []
+            for finish in waiting:
+                finish()
+
+    def remember_reports(self, session: Session, conversations: Iterable[Conversation]) -> None:
+        """Load, in one query, the reports the threads' flows may update, so updating each
+        finds it in the session rather than asking the database."""
+        ids = []
+        for conversation in conversations:
+            try:
+                drafts = json.loads(conversation.flow_state or "{}").get("drafts", [])
+                ids += [int(i) for draft in drafts for i in draft.get("ids", {}).values()]
+            except (ValueError, AttributeError, TypeError):
+                continue  # a thread whose state is broken fails when read, and goes to staff
+        if ids:  # held here: the session keeps only weak references to what it loaded
+            self.reports = list(session.exec(select(AbsenceReport).where(
+                col(AbsenceReport.id).in_(ids))).all())
+
+
 def read_message(session: Session, school: School, conversation: Conversation,
-                 message: Message, inbound: Inbound, now: datetime, lookups: SenderLookups, *,
+                 message: Message, inbound: Inbound, now: datetime, batch: Batch, *,
                  flooding: bool) -> None:
-    """Read one stored message and queue the answer; the caller commits."""
-    replies = _Replies(session, conversation, school, now, lookups)
+    """Read one stored message and queue the answer, in the batch's transaction (the caller
+    settles the batch and commits)."""
+    batch.before(session, conversation)
+    replies = _Replies(session, conversation, school, now, batch)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value
     if flooding:
@@ -85,7 +130,7 @@ def read_message(session: Session, school: School, conversation: Conversation,
             if conversation.contact_id else None
         reported = session.exec(select(AbsenceReport.pupil_id).where(
             AbsenceReport.message_id == message.id)).all()
-        pupils = [p for p in lookups.pupils(contact.id) if not reported
+        pupils = [p for p in batch.lookups.pupils(contact.id) if not reported
                   or p.id in reported] if contact and contact.id else []
         alert_dsl(session, conversation, contact, pupils, now)
         if message.status == MessageStatus.handled.value:
@@ -148,11 +193,16 @@ def _run_flow(session: Session, conversation: Conversation, message: Message,
         result = flow.step(state, inbound.text, ctx)
     else:
         result = flow.start(inbound.text, ctx)
-    drafts = save_reports(session, conversation, message, list(result.drafts), replies.now) \
-        if result.drafts else []
-    state = {**result.state, "drafts": drafts} if result.state else {}
+    staged = stage_reports(session, conversation, message, list(result.drafts),
+                           replies.now) if result.drafts else None
+    state = dict(result.state)
     conversation.flow = "report_absence" if state else None
-    conversation.flow_state = json.dumps(state)
+
+    def settle() -> None:  # once the reports have their ids
+        drafts = staged.saved(session) if staged else []
+        conversation.flow_state = json.dumps({**state, "drafts": drafts} if state else {})
+
+    replies.batch.after_flush.append(settle)
     for reply in result.replies:
         replies.send(reply.template, **reply.context)
     if result.for_staff or conversation.opted_out:
@@ -168,7 +218,7 @@ def _run_flow(session: Session, conversation: Conversation, message: Message,
 def _context(session: Session, conversation: Conversation,
              replies: _Replies) -> flow.FlowContext:
     assert conversation.contact_id is not None
-    lookups = replies.lookups
+    lookups = replies.batch.lookups
     pupils = lookups.pupils(conversation.contact_id)
     policy = replies.policy
     calendar = school_calendar(replies.school)
@@ -191,10 +241,10 @@ class _Replies:
     """Renders and queues the bot's replies in the contact's language; none after STOP."""
 
     def __init__(self, session: Session, conversation: Conversation, school: School,
-                 now: datetime, lookups: SenderLookups) -> None:
+                 now: datetime, batch: Batch) -> None:
         self.session, self.conversation, self.school, self.now = (
             session, conversation, school, now)
-        self.lookups = lookups
+        self.batch = batch
         contact = session.get(Contact, conversation.contact_id) \
             if conversation.contact_id else None
         self.language = contact.preferred_language if contact else "en"

@@ -222,14 +222,43 @@ def set_status(conversation: Conversation, status: ConversationStatus, now: date
     conversation.updated_at = now
 
 
-def save_reports(session: Session, conversation: Conversation, message: Message,
-                 drafts: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Write each draft's reports (one per child) and return the drafts with their row ids."""
-    saved = []
+@dataclass(frozen=True)
+class StagedReports:
+    """A message's reports, added to the session but not yet flushed, so that a batch of
+    messages writes all its reports in one statement. Once the session has flushed,
+    `saved()` gives the drafts with their row ids, for the flow state."""
+
+    school: School
+    message_id: int
+    drafts: list[tuple[dict[str, Any], dict[str, AbsenceReport]]]  # draft, rows by pupil
+    now: datetime
+
+    def saved(self, session: Session) -> list[dict[str, Any]]:
+        """The drafts with their reports' ids (after a flush); a persistently absent pupil's
+        report gives the attendance officer a task (core.ladder_alerts)."""
+        saved = []
+        for draft, rows in self.drafts:
+            ids: dict[str, int] = {key: value for key, value in draft.get("ids", {}).items()
+                                   if key in rows}  # a child the parent took out is withdrawn
+            for pupil_id, row in rows.items():
+                assert row.id is not None, "saved() before the session flushed"
+                ids[pupil_id] = row.id
+                tell_staff_of_persistent_absence(session, self.school, row, self.now)
+            saved.append({**draft, "ids": ids,
+                          "message_id": draft.get("message_id", self.message_id)})
+        return saved
+
+
+def stage_reports(session: Session, conversation: Conversation, message: Message,
+                  drafts: list[dict[str, Any]], now: datetime) -> StagedReports:
+    """Write each draft's reports (one per child) into the session: new ones added, earlier
+    ones of the same draft updated, and withdrawn where the parent changed the child."""
     school = session.get(School, conversation.school_id)
-    assert school is not None
+    assert school is not None and message.id is not None
+    staged = []
     for draft in drafts:
         ids: dict[str, int] = dict(draft.get("ids", {}))
+        rows: dict[str, AbsenceReport] = {}
         for pupil_id in draft["pupils"]:
             row = session.get(AbsenceReport, ids[str(pupil_id)]) if str(pupil_id) in ids \
                 else None
@@ -241,16 +270,12 @@ def save_reports(session: Session, conversation: Conversation, message: Message,
                                     updated_at=now)
             _fill(row, draft, now)
             session.add(row)
-            session.flush()
-            assert row.id is not None
-            ids[str(pupil_id)] = row.id
-            tell_staff_of_persistent_absence(session, school, row, now)
-        for pupil_id, report_id in list(ids.items()):
+            rows[str(pupil_id)] = row
+        for pupil_id, report_id in ids.items():
             if int(pupil_id) not in draft["pupils"]:  # the parent changed the child
                 withdraw(session, report_id, now)
-                del ids[pupil_id]
-        saved.append({**draft, "ids": ids, "message_id": draft.get("message_id", message.id)})
-    return saved
+        staged.append((draft, rows))
+    return StagedReports(school, message.id, staged, now)
 
 
 def _fill(row: AbsenceReport, draft: dict[str, Any], now: datetime) -> None:
