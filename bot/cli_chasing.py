@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.app import create_app
+from bot.delivery import read_unread
 from bot.outbox import send_queued
 from core import db
 from core.chasing_runner import run_tick
@@ -24,19 +25,23 @@ def tick_command(
         "replay a morning; default: now.")] = None,
 ) -> None:
     """Run the chase once (chase texts, next contacts, staff tasks) and send what it queued;
-    then the ladder's weekly proposals (from 07:00) and the outbreak check (09:00-16:59)."""
+    then the ladder's weekly proposals (from 07:00) and the outbreak check (09:00-16:59).
+    Messages a stopped process stored but never read are read first."""
     settings = Settings()
     instant = _instant(now) if now else system_clock()
     clock = FixedClock(instant)
     app = create_app(settings, clock=clock)
     engine = app.state.engine
     db.upgrade(engine)
+    unread = read_unread(engine, clock)
     result = run_tick(engine, instant)
     jobs = ScheduledJobs().run_due(engine, instant)
     sent = asyncio.run(send_queued(engine, app.state.senders, clock))
     typer.echo(f"Tick at {instant.astimezone(_london()):%Y-%m-%d %H:%M} London: "
                f"{result.chases} chase message(s) queued, {result.tasks} task(s) opened, "
                f"{result.cancelled} cancelled; {sent} message(s) sent.")
+    if unread:
+        typer.echo(f"Read {unread} message(s) that a stopped process had stored but not read.")
     if jobs.ran:
         typer.echo(f"Ladder: {jobs.ladder_steps} step(s) proposed; outbreaks: {jobs.outbreaks} "
                    "flagged." if "outbreaks" in jobs.ran else

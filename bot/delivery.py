@@ -20,8 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.inbox import Received, receive_many
-from bot.metrics import INBOUND_BATCHES, INBOUND_READS, TICK_FAILURES, TICKS
+from bot.inbox import Received, read_left_behind, receive_many
+from bot.metrics import (
+    INBOUND_BATCHES,
+    INBOUND_LEFT_UNREAD,
+    INBOUND_READS,
+    TICK_FAILURES,
+    TICKS,
+)
 from bot.outbox import Outbox
 from core.chasing_runner import run_tick
 from core.clock import Clock
@@ -109,6 +115,14 @@ def _inbound_queue(state: Any) -> InboundQueue:
     return made[1]
 
 
+def read_unread(engine: Engine, clock: Clock) -> int:
+    """Read what a stopped process left stored but unread (bot.inbox.read_left_behind)."""
+    with Session(engine) as session:
+        read = read_left_behind(session, clock)
+    INBOUND_LEFT_UNREAD.inc(read)
+    return read
+
+
 def wake(state: Any) -> None:
     event: asyncio.Event | None = getattr(state, "outbox_wake", None)
     if event is not None:
@@ -117,10 +131,17 @@ def wake(state: Any) -> None:
 
 async def tick_loop(state: Any) -> None:
     """Run the chase tick every minute; it is idempotent, so every process may run it. The
-    ladder and the outbreak check ride on it, each at its own pace (core.scheduled_jobs)."""
+    ladder and the outbreak check ride on it, each at its own pace (core.scheduled_jobs), and
+    so does the look for messages a stopped process stored but never read."""
     jobs = ScheduledJobs()
     while True:
         await asyncio.sleep(TICK_SECONDS)  # the first a minute after start-up
+        try:
+            if await run_in_threadpool(read_unread, state.engine, state.clock):
+                wake(state)
+        except Exception:
+            TICK_FAILURES.inc()
+            logger.exception("reading messages left unread failed; the next tick will try")
         try:
             with TICKS.time():
                 result = await run_in_threadpool(run_tick, state.engine, state.clock())

@@ -11,6 +11,7 @@ what a web process has in hand).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -39,12 +40,15 @@ from core.conversations import (
     store_incoming,
 )
 from core.inbound_batches import store_many
+from core.models import ChannelKind, School
 from core.sender_lookups import SenderLookups
 
 logger = logging.getLogger(__name__)
 _THREAD_LOCKS = tuple(threading.Lock() for _ in range(64))  # by conversation id, bounded
 
 FLOOD_WINDOW = timedelta(minutes=1)
+LEFT_UNREAD = timedelta(minutes=2)  # stored this long ago and still unread: its reader stopped
+LEFT_UNREAD_MOST = 200  # read at one look; the next tick takes the rest
 
 # Built once with bound parameters, as every message runs them (see core.conversations).
 _LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
@@ -53,6 +57,14 @@ _LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
 ).where(col(Conversation.id).in_(bindparam("ids", expanding=True))).order_by(
     col(Conversation.id)).with_for_update(of=Conversation).execution_options(
     populate_existing=True)
+_UNREAD = select(Message.id).where(col(Message.id).in_(bindparam("ids", expanding=True)),
+                                   Message.status == MessageStatus.received.value)
+_LEFT_UNREAD = select(Message, Conversation, School).join(
+    Conversation, col(Conversation.id) == Message.conversation_id).join(
+    School, col(School.id) == Message.school_id).where(
+    Message.direction == "incoming", Message.status == MessageStatus.received.value,
+    col(Message.created_at) < bindparam("before")).order_by(col(Message.id)).limit(
+    LEFT_UNREAD_MOST)
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,7 @@ def receive_many(session: Session, inbounds: Sequence[Inbound], clock: Clock
         received = [_received(outcome) if isinstance(outcome, Stored) else outcome
                     for outcome in outcomes]
         if stored:
-            _read(session, stored, clock)
+            read_stored(session, stored, clock)
     return received
 
 
@@ -109,21 +121,26 @@ def _received(stored: Stored) -> Received:
     return Received(stored.message.id, stored.conversation.id)
 
 
-def _read(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) -> None:
-    """Read and answer the stored messages in one transaction."""
+def read_stored(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) -> int:
+    """Read and answer the stored messages in one transaction; how many were read (one that
+    another process read meanwhile is not read again)."""
     since = min(item.message.created_at for item, _ in stored) - FLOOD_WINDOW
     try:
         with _held(session, [item.conversation for item, _ in stored], since) as held:
+            unread = set(session.exec(_UNREAD, params={
+                "ids": [item.message.id for item, _ in stored]}).all())
             threads = [conversation for conversation, _ in held.values()]
             batch = Batch(SenderLookups(session, [c.contact_id for c in threads]))
             batch.remember_reports(session, threads)
             for item, inbound in stored:
+                if item.message.id not in unread:
+                    continue
                 conversation, recent = held[item.conversation.id or 0]
                 read_message(session, item.school, conversation, item.message, inbound,
                              clock(), batch, flooding=recent > FLOOD_LIMIT)
             batch.settle(session)
             session.commit()
-        return
+        return len(unread)
     except Exception:
         session.rollback()
         if len(stored) == 1:
@@ -132,11 +149,33 @@ def _read(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) 
             logger.exception("message %s could not be handled; left for staff", message_id)
             received = _received(stored[0][0])
             _leave_for_staff(session, received.conversation_id, received.message_id, clock())
-            return
+            return 1
         logger.exception("%d messages could not be read together; reading each alone",
                          len(stored))
-    for item in stored:
-        _read(session, [item], clock)
+    return sum(read_stored(session, [item], clock) for item in stored)
+
+
+def read_left_behind(session: Session, clock: Clock) -> int:
+    """Read the messages that were stored but never read, oldest first; how many.
+
+    Storing and reading are two commits. A process that stops between them (killed, or its
+    database gone for a moment) leaves messages stored and unanswered, and a provider's retry
+    of one is recognised as stored and not read either. Every process's tick looks for
+    messages still unread LEFT_UNREAD after they arrived and reads them, as a batch. A message
+    its own process is still reading is found read once its thread's lock is free."""
+    rows = session.exec(_LEFT_UNREAD, params={"before": clock() - LEFT_UNREAD}).all()
+    if not rows:
+        return 0
+    stored = [(Stored(school, conversation, message), Inbound(
+        channel=ChannelKind(message.channel), sender=conversation.address, to="",
+        text=message.body, provider_id=message.provider_id or "",
+        media=tuple(json.loads(message.media or "[]")), raw=message.raw))
+        for message, conversation, school in rows]
+    with _kept_after_commit(session):
+        read = read_stored(session, stored, clock)
+    if read:
+        logger.warning("read %d message(s) left unread by a process that stopped", read)
+    return read
 
 
 @contextmanager

@@ -44,6 +44,9 @@ INBOUND_BATCHES = Histogram("rollcall_inbound_batch_messages", "Inbound messages
 INBOUND_READS = Histogram("rollcall_inbound_read_seconds", "Time to store, read and answer one "
                           "batch of inbound messages", registry=REGISTRY,
                           buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+INBOUND_LEFT_UNREAD = Counter("rollcall_inbound_left_unread", "Messages a process stored but "
+                              "stopped before reading, read later by a tick",
+                              registry=REGISTRY)
 TICKS = Histogram("rollcall_tick_seconds", "Time for one pass of the chase tick",
                   registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60))
 TICK_FAILURES = Counter("rollcall_tick_failures", "Chase ticks that failed (the next retries)",

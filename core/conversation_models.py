@@ -30,6 +30,7 @@ def _in(values: type[StrEnum]) -> str:
 
 
 _OUTBOX = text("status = 'queued' AND direction = 'outgoing'")
+_UNREAD = text("status = 'received'")  # stored, not yet read (bot.inbox.read_left_behind)
 
 
 def _timestamp(nullable: bool = False) -> Column[datetime]:
@@ -105,6 +106,8 @@ class Message(SQLModel, table=True):
         CheckConstraint(f"status IN {_in(MessageStatus)}", name="ck_message_status"),
         Index("ix_message_outbox", "next_attempt_at", "id", sqlite_where=_OUTBOX,
               postgresql_where=_OUTBOX),
+        Index("ix_message_unread", "created_at", "id", sqlite_where=_UNREAD,
+              postgresql_where=_UNREAD),
     )
 
     id: int | None = Field(default=None, primary_key=True)
