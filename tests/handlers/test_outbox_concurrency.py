@@ -5,16 +5,20 @@ is doing."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
@@ -154,6 +158,46 @@ async def test_stopping_finishes_sends_with_the_provider_and_gives_the_rest_back
     assert {m.body for m in rows if m.status == "sent"} == set(twilio.bodies())
     assert all(m.lease_owner is None and m.attempts == 0 for m in rows if m.status == "queued")
     assert outbox.counts.released == 4
+
+
+async def test_a_database_that_blinks_while_sends_are_recorded_repeats_no_text(
+        engine: Engine, clock: FixedClock, twilio: Twilio) -> None:
+    bodies = queue_texts(engine, clock, 8, schools=8)
+    outbox = Outbox(engine, {"sms": sender(twilio.url)}, clock, concurrency=8, batch=8)
+    with blinks_at_first(engine, "SET provider_id=CASE"):
+        assert await outbox.send_queued() == 8
+    outbox.close()
+    # The record was written on a later try, so nothing waited for its lease to lapse and
+    # went to the provider again.
+    assert twilio.bodies() == Counter(bodies)
+    assert {(m.status, m.attempts, m.lease_owner) for m in stored(engine)} == {("sent", 1, None)}
+
+
+@contextmanager
+def blinks_at_first(engine: Engine, marker: str) -> Iterator[None]:
+    """The database is cut off under the first statement containing `marker`, before its
+    transaction commits: on PostgreSQL the server process is terminated; SQLite's stand-in
+    is the error the driver raises."""
+    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    blinked: list[str] = []
+
+    def hook(connection: Any, cursor: Any, sql: str, *_: Any) -> None:
+        if blinked or marker not in sql:
+            return
+        blinked.append(sql)
+        if engine.dialect.name == "sqlite":
+            raise OperationalError(sql, None, sqlite3.OperationalError("disk I/O error"))
+        with admin.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"),
+                          {"pid": connection.connection.dbapi_connection.info.backend_pid})
+
+    event.listen(engine, "after_cursor_execute", hook)
+    try:
+        yield
+    finally:
+        event.remove(engine, "after_cursor_execute", hook)
+        admin.dispose()
+    assert blinked, f"no statement with {marker!r} ran"
 
 
 class LateClock(FixedClock):
