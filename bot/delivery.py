@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.inbox import Received, read_left_behind, receive_many
+from bot.inbox import Received, receive_many
 from bot.metrics import (
     INBOUND_BATCHES,
     INBOUND_LEFT_UNREAD,
@@ -29,6 +29,7 @@ from bot.metrics import (
     TICKS,
 )
 from bot.outbox import Outbox
+from bot.unread import read_left_behind
 from core.chasing_runner import run_tick
 from core.clock import Clock
 from core.conversations import Inbound, UnknownAddress
@@ -75,12 +76,18 @@ class InboundQueue:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self.waiting.append((inbound, future))
         if len(self.readers) < self.threads:
-            reader = asyncio.create_task(self._reader())
-            self.readers.add(reader)
-            reader.add_done_callback(self.readers.discard)
+            self.readers.add(asyncio.create_task(self._reader()))
         return await future
 
     async def _reader(self) -> None:
+        try:
+            await self._read_while_waiting()
+        finally:
+            # In the same step as the last look at `waiting`: a message that arrives after
+            # it finds this reader gone and starts another.
+            self.readers.discard(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def _read_while_waiting(self) -> None:
         while self.waiting:
             batch = [self.waiting.popleft() for _ in range(min(self.most, len(self.waiting)))]
             try:

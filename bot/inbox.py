@@ -11,7 +11,6 @@ what a web process has in hand).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -40,31 +39,25 @@ from core.conversations import (
     store_incoming,
 )
 from core.inbound_batches import store_many
-from core.models import ChannelKind, School
 from core.sender_lookups import SenderLookups
 
 logger = logging.getLogger(__name__)
 _THREAD_LOCKS = tuple(threading.Lock() for _ in range(64))  # by conversation id, bounded
 
 FLOOD_WINDOW = timedelta(minutes=1)
-LEFT_UNREAD = timedelta(minutes=2)  # stored this long ago and still unread: its reader stopped
-LEFT_UNREAD_MOST = 200  # read at one look; the next tick takes the rest
+READ_FAILED = "the bot could not read this message"
 
 # Built once with bound parameters, as every message runs them (see core.conversations).
 _LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
     Message.conversation_id == Conversation.id, Message.direction == "incoming",
-    col(Message.created_at) > bindparam("since")).correlate(Conversation).scalar_subquery()
-).where(col(Conversation.id).in_(bindparam("ids", expanding=True))).order_by(
-    col(Conversation.id)).with_for_update(of=Conversation).execution_options(
+    col(Message.created_at) > bindparam("since"), col(Message.created_at) <= bindparam("until")
+).correlate(Conversation).scalar_subquery()).where(
+    col(Conversation.id).in_(bindparam("ids", expanding=True))).order_by(
+    col(Conversation.id)).with_for_update(of=Conversation, key_share=True).execution_options(
     populate_existing=True)
 _UNREAD = select(Message.id).where(col(Message.id).in_(bindparam("ids", expanding=True)),
                                    Message.status == MessageStatus.received.value)
-_LEFT_UNREAD = select(Message, Conversation, School).join(
-    Conversation, col(Conversation.id) == Message.conversation_id).join(
-    School, col(School.id) == Message.school_id).where(
-    Message.direction == "incoming", Message.status == MessageStatus.received.value,
-    col(Message.created_at) < bindparam("before")).order_by(col(Message.id)).limit(
-    LEFT_UNREAD_MOST)
+
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,7 @@ def receive_many(session: Session, inbounds: Sequence[Inbound], clock: Clock
     UnknownAddress. If reading them together fails, each is read on its own; one that still
     fails is left for staff, stored."""
     inbounds = [storable(inbound) for inbound in inbounds]
-    with _kept_after_commit(session):
+    with kept_after_commit(session):
         try:
             outcomes = store_many(session, inbounds, clock)
         except IntegrityError:
@@ -124,9 +117,10 @@ def _received(stored: Stored) -> Received:
 def read_stored(session: Session, stored: list[tuple[Stored, Inbound]], clock: Clock) -> int:
     """Read and answer the stored messages in one transaction; how many were read (one that
     another process read meanwhile is not read again)."""
-    since = min(item.message.created_at for item, _ in stored) - FLOOD_WINDOW
+    arrived = [item.message.created_at for item, _ in stored]
     try:
-        with _held(session, [item.conversation for item, _ in stored], since) as held:
+        with _held(session, [item.conversation for item, _ in stored], min(arrived),
+                   max(arrived)) as held:
             unread = set(session.exec(_UNREAD, params={
                 "ids": [item.message.id for item, _ in stored]}).all())
             threads = [conversation for conversation, _ in held.values()]
@@ -148,60 +142,40 @@ def read_stored(session: Session, stored: list[tuple[Stored, Inbound]], clock: C
             message_id = stored[0][0].message.id
             logger.exception("message %s could not be handled; left for staff", message_id)
             received = _received(stored[0][0])
-            _leave_for_staff(session, received.conversation_id, received.message_id, clock())
+            leave_for_staff(session, received.conversation_id, received.message_id, clock())
             return 1
         logger.exception("%d messages could not be read together; reading each alone",
                          len(stored))
     return sum(read_stored(session, [item], clock) for item in stored)
 
 
-def read_left_behind(session: Session, clock: Clock) -> int:
-    """Read the messages that were stored but never read, oldest first; how many.
-
-    Storing and reading are two commits. A process that stops between them (killed, or its
-    database gone for a moment) leaves messages stored and unanswered, and a provider's retry
-    of one is recognised as stored and not read either. Every process's tick looks for
-    messages still unread LEFT_UNREAD after they arrived and reads them, as a batch. A message
-    its own process is still reading is found read once its thread's lock is free."""
-    rows = session.exec(_LEFT_UNREAD, params={"before": clock() - LEFT_UNREAD}).all()
-    if not rows:
-        return 0
-    stored = [(Stored(school, conversation, message), Inbound(
-        channel=ChannelKind(message.channel), sender=conversation.address, to="",
-        text=message.body, provider_id=message.provider_id or "",
-        media=tuple(json.loads(message.media or "[]")), raw=message.raw))
-        for message, conversation, school in rows]
-    with _kept_after_commit(session):
-        read = read_stored(session, stored, clock)
-    if read:
-        logger.warning("read %d message(s) left unread by a process that stopped", read)
-    return read
-
-
 @contextmanager
-def _held(session: Session, conversations: list[Conversation], since: datetime
-          ) -> Iterator[dict[int, tuple[Conversation, int]]]:
+def _held(session: Session, conversations: list[Conversation], first: datetime,
+          last: datetime) -> Iterator[dict[int, tuple[Conversation, int]]]:
     """The threads, read afresh and held until the commit, so two messages from one parent at
     the same instant ("2", then "thursday" a second later) are read one after the other, the
-    second seeing the flow state the first left. On PostgreSQL the rows are locked (SELECT ...
-    FOR UPDATE, in id order, so two processes never wait on each other) across every process;
-    SQLite, the single-process default, takes a lock per thread within the process (its own
-    writes already go one at a time).
+    second seeing the flow state the first left. On PostgreSQL the rows are locked across
+    every process (SELECT ... FOR NO KEY UPDATE, in id order, so two readers never wait on
+    each other in a cycle, and the chase adding messages to a thread is not held up); SQLite,
+    the single-process default, takes a lock per thread within the process (its own writes
+    already go one at a time).
 
-    With each thread comes how many messages its sender wrote since `since` (the flood
-    check), counting these. (On PostgreSQL the count sees what was committed when the query
-    began; one that a message waiting for the lock misses is counted by the next.)"""
+    With each thread comes how many messages its sender wrote in the minute up to these
+    (`first` to `last`: when they arrived), counting them: the flood check. (On PostgreSQL
+    the count sees what was committed when the query began; one that a message waiting for
+    the lock misses is counted by the next.)"""
     ids = sorted({conversation.id or 0 for conversation in conversations})
     with ExitStack() as stack:
         if session.get_bind().dialect.name == "sqlite":
             for stripe in sorted({n % len(_THREAD_LOCKS) for n in ids}):
                 stack.enter_context(_THREAD_LOCKS[stripe])
-        rows = session.exec(_LOCKED, params={"ids": ids, "since": since}).all()
+        rows = session.exec(_LOCKED, params={"ids": ids, "since": first - FLOOD_WINDOW,
+                                             "until": last}).all()
         yield {row[0].id or 0: (row[0], row[1]) for row in rows}
 
 
 @contextmanager
-def _kept_after_commit(session: Session) -> Iterator[None]:
+def kept_after_commit(session: Session) -> Iterator[None]:
     """Rows keep their values across this session's commits: reading the thread, message and
     school back after each (the default) cost five queries a message. Rollbacks still expire."""
     before = session.expire_on_commit
@@ -212,13 +186,14 @@ def _kept_after_commit(session: Session) -> Iterator[None]:
         session.expire_on_commit = before
 
 
-def _leave_for_staff(session: Session, conversation_id: int, message_id: int,
-                     now: datetime) -> None:
+def leave_for_staff(session: Session, conversation_id: int, message_id: int,
+                    now: datetime, why: str = READ_FAILED) -> None:
+    """The message is not answered by the bot: staff see it, and the thread needs them."""
     conversation = session.get(Conversation, conversation_id)
     message = session.get(Message, message_id)
     assert conversation is not None and message is not None
     message.status = MessageStatus.for_staff.value
-    message.error = "the bot could not read this message"
+    message.error = why
     set_status(conversation, ConversationStatus.needs_attention, now)
     session.add_all([conversation, message])
     session.commit()

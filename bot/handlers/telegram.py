@@ -119,6 +119,15 @@ def inbound_message(update: Update, to: str) -> Inbound | None:
                    raw=update.to_json(), shared_phone=shared)
 
 
+def inbound_from_raw(raw: str) -> Inbound | None:
+    """A stored update read again as it was when it arrived (bot.unread reads a message a
+    stopped process left unread); None if it no longer reads."""
+    try:
+        return inbound_message(Update.de_json(json.loads(raw)), to="")
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def _own_phone(message: Message) -> str | None:
     """The number in a shared contact, only when it is the sender's own.
 
