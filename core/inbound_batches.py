@@ -28,7 +28,8 @@ from core.conversations import MAX_BODY, Inbound, Stored, UnknownAddress
 from core.models import ChannelKind, Contact, School, SchoolChannel
 
 # Built once with bound parameters, as every batch runs them (see core.conversations).
-_STORED_IDS = select(Message.channel, Message.provider_id).where(
+_STORED_IDS = select(Message.channel, Message.provider_id).where(  # channel first: the index's
+    col(Message.channel).in_(bindparam("channels", expanding=True)),
     col(Message.provider_id).in_(bindparam("ids", expanding=True)))
 _SCHOOLS = select(SchoolChannel.channel, SchoolChannel.address, School).join(
     School, col(School.id) == SchoolChannel.school_id).where(
@@ -85,9 +86,11 @@ def store_many(session: Session, inbounds: Sequence[Inbound], clock: Clock) -> l
 
 
 def _already_stored(session: Session, inbounds: Sequence[Inbound]) -> set[tuple[str, str]]:
-    ids = sorted({inbound.provider_id for inbound in inbounds})
-    rows = session.exec(_STORED_IDS, params={"ids": ids}).all()
-    return {(channel, provider_id) for channel, provider_id in rows if provider_id}
+    wanted = {(inbound.channel.value, inbound.provider_id) for inbound in inbounds}
+    rows = session.exec(_STORED_IDS, params={
+        "channels": sorted({channel for channel, _ in wanted}),
+        "ids": sorted({provider_id for _, provider_id in wanted})}).all()
+    return {(channel, provider_id) for channel, provider_id in rows} & wanted
 
 
 def _schools(session: Session, inbounds: list[Inbound]) -> dict[tuple[str, str], School]:
