@@ -33,6 +33,7 @@ from core.conversations import (
     stage_reports,
     withdraw,
 )
+from core.ladder_alerts import tell_staff_of_persistent_absentees
 from core.messages import render
 from core.models import ChannelKind, Contact, School
 from core.parsing.pupils import Child
@@ -57,7 +58,9 @@ class Batch:
     lookups: SenderLookups
     after_flush: list[Callable[[], None]] = field(default_factory=list)
     threads: set[int] = field(default_factory=set)  # read in this batch so far
-    reports: list[AbsenceReport] = field(default_factory=list)  # see remember_reports
+    remembered: list[AbsenceReport] = field(default_factory=list)  # see remember_reports
+    reports: list[tuple[School, AbsenceReport]] = field(default_factory=list)  # made, to check
+    now: datetime | None = None  # when the latest message was read
 
     def before(self, session: Session, conversation: Conversation) -> None:
         """Ready to read a message in this thread: a second message in one batch from the
@@ -67,12 +70,16 @@ class Batch:
         self.threads.add(conversation.id or 0)
 
     def settle(self, session: Session) -> None:
-        """Flush, then finish what waited for it."""
+        """Flush, then finish what waited for it; a persistently absent pupil's report gives
+        the attendance officer a task (asked for all the batch's reports at once)."""
         if self.after_flush:
             session.flush()
             waiting, self.after_flush = self.after_flush, []
             for finish in waiting:
                 finish()
+        if self.reports and self.now is not None:
+            tell_staff_of_persistent_absentees(session, self.reports, self.now)
+            self.reports = []
 
     def remember_reports(self, session: Session, conversations: Iterable[Conversation]) -> None:
         """Load, in one query, the reports the threads' flows may update, so updating each
@@ -85,7 +92,7 @@ class Batch:
             except (ValueError, AttributeError, TypeError):
                 continue  # a thread whose state is broken fails when read, and goes to staff
         if ids:  # held here: the session keeps only weak references to what it loaded
-            self.reports = list(session.exec(select(AbsenceReport).where(
+            self.remembered = list(session.exec(select(AbsenceReport).where(
                 col(AbsenceReport.id).in_(ids))).all())
 
 
@@ -95,6 +102,7 @@ def read_message(session: Session, school: School, conversation: Conversation,
     """Read one stored message and queue the answer, in the batch's transaction (the caller
     settles the batch and commits)."""
     batch.before(session, conversation)
+    batch.now = now
     replies = _Replies(session, conversation, school, now, batch)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value
@@ -199,8 +207,10 @@ def _run_flow(session: Session, conversation: Conversation, message: Message,
     conversation.flow = "report_absence" if state else None
 
     def settle() -> None:  # once the reports have their ids
-        drafts = staged.saved(session) if staged else []
+        drafts = staged.saved() if staged else []
         conversation.flow_state = json.dumps({**state, "drafts": drafts} if state else {})
+        if staged:
+            replies.batch.reports += staged.reports
 
     replies.batch.after_flush.append(settle)
     for reply in result.replies:

@@ -106,9 +106,20 @@ def recent_weeks_start(calendar: SchoolCalendar, day: date, weeks: int = PENALTY
 def pupil_figures(session: Session, pupil_id: int, first: date, last: date
                   ) -> AttendanceFigures:
     """One pupil's figures from `first` to `last` (both included), counted in SQL."""
-    return counted_figures(session.exec(select(RegisterMark.mark, func.count()).where(
-        RegisterMark.pupil_id == pupil_id, col(RegisterMark.day) >= first,
-        col(RegisterMark.day) <= last).group_by(col(RegisterMark.mark))).all())
+    return pupils_figures(session, [pupil_id], first, last)[pupil_id]
+
+
+def pupils_figures(session: Session, pupil_ids: list[int], first: date, last: date
+                   ) -> dict[int, AttendanceFigures]:
+    """pupil_figures for several pupils, in one query."""
+    counts: dict[int, list[tuple[str | None, int]]] = {pupil_id: [] for pupil_id in pupil_ids}
+    for pupil_id, mark, count in session.exec(select(
+            RegisterMark.pupil_id, RegisterMark.mark, func.count()).where(
+            col(RegisterMark.pupil_id).in_(pupil_ids), col(RegisterMark.day) >= first,
+            col(RegisterMark.day) <= last).group_by(
+            col(RegisterMark.pupil_id), col(RegisterMark.mark))).all():
+        counts[pupil_id].append((mark, count))
+    return {pupil_id: counted_figures(marks) for pupil_id, marks in counts.items()}
 
 
 def attendance_report(*, session: Session, school: School, day: date) -> AttendanceReport:

@@ -28,7 +28,6 @@ from core.conversation_models import (
     MessageStatus,
     ReportStatus,
 )
-from core.ladder_alerts import tell_staff_of_persistent_absence
 from core.models import (
     ChannelKind,
     Contact,
@@ -233,9 +232,8 @@ class StagedReports:
     drafts: list[tuple[dict[str, Any], dict[str, AbsenceReport]]]  # draft, rows by pupil
     now: datetime
 
-    def saved(self, session: Session) -> list[dict[str, Any]]:
-        """The drafts with their reports' ids (after a flush); a persistently absent pupil's
-        report gives the attendance officer a task (core.ladder_alerts)."""
+    def saved(self) -> list[dict[str, Any]]:
+        """The drafts with their reports' ids (after a flush)."""
         saved = []
         for draft, rows in self.drafts:
             ids: dict[str, int] = {key: value for key, value in draft.get("ids", {}).items()
@@ -243,10 +241,15 @@ class StagedReports:
             for pupil_id, row in rows.items():
                 assert row.id is not None, "saved() before the session flushed"
                 ids[pupil_id] = row.id
-                tell_staff_of_persistent_absence(session, self.school, row, self.now)
             saved.append({**draft, "ids": ids,
                           "message_id": draft.get("message_id", self.message_id)})
         return saved
+
+    @property
+    def reports(self) -> list[tuple[School, AbsenceReport]]:
+        """Each report with its school (a persistently absent pupil's gives the attendance
+        officer a task: core.ladder_alerts.tell_staff_of_persistent_absentees)."""
+        return [(self.school, row) for _, rows in self.drafts for row in rows.values()]
 
 
 def stage_reports(session: Session, conversation: Conversation, message: Message,

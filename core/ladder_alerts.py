@@ -4,12 +4,13 @@ persistently absent pupil (so staff can challenge it, as the policies ask)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from core.attendance_models import Intervention, InterventionStatus, StaffTask
-from core.attendance_report import pupil_figures
+from core.attendance_report import pupils_figures
 from core.conversation_models import AbsenceReport, ReportStatus
 from core.models import Pupil, School
 from core.schools import school_calendar, school_policy
@@ -37,32 +38,51 @@ def tell_staff_of_persistent_absence(session: Session, school: School, report: A
                                      now: datetime) -> StaffTask | None:
     """A task for the attendance officer when a persistently absent pupil's parent reports an
     absence; once a report (its key), however often the parent changes it."""
-    if report.status not in TOLD or report.id is None:
-        return None
-    monitoring = school_policy(school).monitoring
-    if monitoring is None or not monitoring.persistent_absence_alerts:
-        return None
-    key = f"pa-report:{report.id}"
-    if session.exec(select(StaffTask.id).where(StaffTask.school_id == school.id,
-                                               StaffTask.dedupe_key == key)).first():
-        return None
-    calendar = school_calendar(school)
-    figures = pupil_figures(session, report.pupil_id, calendar.first_day,
-                            calendar.local_date(now))
-    if not figures.persistent or figures.possible < monitoring.min_possible_sessions:
-        return None
-    pupil = session.get(Pupil, report.pupil_id)
-    assert pupil is not None and school.id is not None
-    task = StaffTask(
-        school_id=school.id, pupil_id=pupil.id, conversation_id=report.conversation_id,
-        kind="persistent_absence", role=monitoring.persistent_absence_role.value,
-        title=f"Persistent absentee reported absent: {pupil.display_name}"[:200],
-        reason=(f"Attendance {figures.percentage:.1f}% this school year (missed "
-                f"{figures.absence_percentage:.1f}% of sessions): check the reason and "
-                "challenge it if need be"),
-        details=_summary(report), due_at=now, dedupe_key=key, created_at=now)
-    session.add(task)
-    return task
+    tasks = tell_staff_of_persistent_absentees(session, [(school, report)], now)
+    return tasks[0] if tasks else None
+
+
+def tell_staff_of_persistent_absentees(session: Session,
+                                       reports: Sequence[tuple[School, AbsenceReport]],
+                                       now: datetime) -> list[StaffTask]:
+    """tell_staff_of_persistent_absence for the reports a batch of messages made: three
+    queries a school that has the alerts on, however many reports."""
+    tasks: list[StaffTask] = []
+    by_school: dict[int, tuple[School, list[AbsenceReport]]] = {}
+    for school, report in reports:
+        if report.status in TOLD and report.id is not None and school.id is not None:
+            by_school.setdefault(school.id, (school, []))[1].append(report)
+    for school, told in by_school.values():
+        monitoring = school_policy(school).monitoring
+        if monitoring is None or not monitoring.persistent_absence_alerts:
+            continue
+        keys = {f"pa-report:{report.id}": report for report in told}
+        known = set(session.exec(select(StaffTask.dedupe_key).where(
+            StaffTask.school_id == school.id, col(StaffTask.dedupe_key).in_(keys))).all())
+        new = {key: report for key, report in keys.items() if key not in known}
+        if not new:
+            continue
+        calendar = school_calendar(school)
+        figures = pupils_figures(session, sorted({r.pupil_id for r in new.values()}),
+                                 calendar.first_day, calendar.local_date(now))
+        pupils = {p.id: p for p in session.exec(select(Pupil).where(
+            col(Pupil.id).in_({r.pupil_id for r in new.values()}))).all()}
+        for key, report in new.items():
+            found = figures[report.pupil_id]
+            if not found.persistent or found.possible < monitoring.min_possible_sessions:
+                continue
+            pupil = pupils[report.pupil_id]
+            task = StaffTask(
+                school_id=school.id, pupil_id=pupil.id, conversation_id=report.conversation_id,
+                kind="persistent_absence", role=monitoring.persistent_absence_role.value,
+                title=f"Persistent absentee reported absent: {pupil.display_name}"[:200],
+                reason=(f"Attendance {found.percentage:.1f}% this school year (missed "
+                        f"{found.absence_percentage:.1f}% of sessions): check the reason and "
+                        "challenge it if need be"),
+                details=_summary(report), due_at=now, dedupe_key=key, created_at=now)
+            session.add(task)
+            tasks.append(task)
+    return tasks
 
 
 def _summary(report: AbsenceReport) -> str:

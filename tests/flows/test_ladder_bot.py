@@ -178,3 +178,19 @@ def test_a_school_without_a_ladder_gets_no_such_task(
     bot.say(SARAH, "Millie has a temperature, wont be in today. back weds hopefully")
     assert bot.replies(SARAH) == [CONFIRM]
     assert tasks(session) == []
+
+
+def test_persistent_absentees_reported_at_the_same_moment_each_tell_the_officer(
+        bot: BotHarness, session: Session, school: School) -> None:
+    elena = "+40712345678"
+    for first in ("Amelia", "Stefan"):
+        away_this_term(session, school, pupil(session, first), days_away=4)
+    away_this_term(session, school, pupil(session, "Jack"), days_away=0)
+    bot.together(bot.text(SARAH, "Millie has a temperature, wont be in today. back weds"),
+                 bot.text(elena, "Stefan is sick today, back tomorrow"),
+                 bot.text("+447700900002", "Jack has a cold, off today, back tomorrow"))
+    assert sorted(t.title for t in tasks(session)) == [
+        "Persistent absentee reported absent: Millie Smith",
+        "Persistent absentee reported absent: Stefan Radu"]
+    assert {t.dedupe_key for t in tasks(session)} == {
+        f"pa-report:{report_of(session, first).id}" for first in ("Amelia", "Stefan")}
