@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.flows import report_absence as flow
+from core.absence_reports import stage_reports, withdraw
 from core.conversation_models import (
     AbsenceReport,
     Conversation,
@@ -30,8 +31,6 @@ from core.conversations import (
     Inbound,
     queue_reply,
     set_status,
-    stage_reports,
-    withdraw,
 )
 from core.ladder_alerts import tell_staff_of_persistent_absentees
 from core.messages import render
