@@ -41,7 +41,8 @@ def tick_command(
                f"{result.chases} chase message(s) queued, {result.tasks} task(s) opened, "
                f"{result.cancelled} cancelled; {sent} message(s) sent.")
     if unread:
-        typer.echo(f"Read {unread} message(s) that a stopped process had stored but not read.")
+        typer.echo(f"Picked up {unread} message(s) that a stopped process had stored but not "
+                   "read (read now, or left for staff).")
     if jobs.ran:
         typer.echo(f"Ladder: {jobs.ladder_steps} step(s) proposed; outbreaks: {jobs.outbreaks} "
                    "flagged." if "outbreaks" in jobs.ran else

@@ -123,7 +123,7 @@ def _inbound_queue(state: Any) -> InboundQueue:
 
 
 def read_unread(engine: Engine, clock: Clock) -> int:
-    """Read what a stopped process left stored but unread (bot.inbox.read_left_behind)."""
+    """Pick up what a stopped process left stored but unread (bot.unread.read_left_behind)."""
     with Session(engine) as session:
         read = read_left_behind(session, clock)
     INBOUND_LEFT_UNREAD.inc(read)

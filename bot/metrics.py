@@ -45,7 +45,8 @@ INBOUND_READS = Histogram("rollcall_inbound_read_seconds", "Time to store, read 
                           "batch of inbound messages", registry=REGISTRY,
                           buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 INBOUND_LEFT_UNREAD = Counter("rollcall_inbound_left_unread", "Messages a process stored but "
-                              "stopped before reading, read later by a tick",
+                              "stopped before reading, picked up by a later tick (read, or "
+                              "left for staff)",
                               registry=REGISTRY)
 TICKS = Histogram("rollcall_tick_seconds", "Time for one pass of the chase tick",
                   registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60))

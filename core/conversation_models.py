@@ -30,7 +30,7 @@ def _in(values: type[StrEnum]) -> str:
 
 
 _OUTBOX = text("status = 'queued' AND direction = 'outgoing'")
-_UNREAD = text("status = 'received'")  # stored, not yet read (bot.inbox.read_left_behind)
+_UNREAD = text("status = 'received'")  # stored, not yet read (bot.unread)
 
 
 def _timestamp(nullable: bool = False) -> Column[datetime]:

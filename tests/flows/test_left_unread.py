@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.handlers.telegram import inbound_from_raw
 from bot.inbox import read_stored
-from bot.unread import NOT_READ, read_left_behind
+from bot.unread import NOT_READ, OVERTAKEN, read_left_behind
 from core.clock import FixedClock
 from core.conversations import Stored
 from core.inbound_batches import store_many
@@ -125,3 +125,20 @@ def test_a_shared_number_left_unread_still_links_the_telegram_account(
     james = bot.session.exec(select(Contact).where(Contact.mobile == JAMES)).one()
     assert james.telegram_chat_id == chat
     assert bot.replies(str(chat))[0].startswith("Welcome!")
+
+
+def test_a_message_left_unread_after_which_the_parent_wrote_again_goes_to_staff(
+        bot: BotHarness) -> None:
+    store_many(bot.session, [bot.text(SARAH, "Jack is off sick today, back Wednesday")],
+               bot.clock)  # its process stopped before reading it
+    bot.later(1)
+    bot.say(SARAH, "Jack is off sick today, back tomorrow")  # answered at once
+    bot.replies(SARAH)
+    bot.later(2)
+    assert read_left_behind(bot.session, bot.clock) == 1
+    first = bot.messages(SARAH)[0]
+    assert (first.status, first.error) == ("for_staff", OVERTAKEN)
+    assert bot.replies(SARAH) == []  # the correction the parent made stands
+    assert [(name, back) for name, _, _, _, back, _ in bot.reports()] == [
+        ("Jack", "2026-11-24")]
+    assert bot.conversation(SARAH).status == "needs_attention"
