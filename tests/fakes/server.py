@@ -45,8 +45,7 @@ class FakeServer:
         self.requests: list[Request] = []
         self._queued: deque[Answer] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self  # type: ignore[attr-defined]
 
     @property
@@ -77,6 +76,16 @@ class FakeServer:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    """A provider takes many connections at once. The standard library's queue of 5
+    connections waiting to be accepted overflowed when eight sends connected together on a
+    busy machine: the dropped connection was retried by the kernel a second later, past the
+    client's time-out, and a send failed that never reached the stand-in."""
+
+    request_queue_size = 128
+    daemon_threads = True
 
 
 class _Handler(BaseHTTPRequestHandler):
