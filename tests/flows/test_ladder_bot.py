@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from core.attendance_models import Intervention, RegisterMark, StaffTask
 from core.clock import FixedClock
-from core.conversation_models import AbsenceReport
+from core.conversation_models import AbsenceReport, Conversation
 from core.models import Pupil, School
 from core.schools import add_school, school_calendar
 from tests.conftest import CORPUS_CALENDAR
@@ -194,3 +194,22 @@ def test_persistent_absentees_reported_at_the_same_moment_each_tell_the_officer(
         "Persistent absentee reported absent: Stefan Radu"]
     assert {t.dedupe_key for t in tasks(session)} == {
         f"pa-report:{report_of(session, first).id}" for first in ("Amelia", "Stefan")}
+
+
+def test_reports_at_two_schools_in_one_batch_each_tell_their_own_school(
+        bot: BotHarness, session: Session, school: School, clock: FixedClock) -> None:
+    other, _ = add_school(session=session, clock=clock, name="Hillside Primary", slug="hillside",
+                          policy_file=POLICIES / "bromley-hills.toml",
+                          calendar_file=CORPUS_CALENDAR)
+    session.commit()
+    BotHarness(session, other, clock)  # the Smiths are at Hillside too, on the same numbers
+    millies = session.exec(select(Pupil).where(Pupil.legal_first_name == "Amelia").order_by(
+        col(Pupil.school_id))).all()
+    for millie in millies:
+        away_this_term(session, session.get(School, millie.school_id), millie, days_away=4)
+    text = "Millie has a temperature, wont be in today. back weds"
+    bot.together(bot.text(SARAH, text), bot.text(SARAH, text, to="hillside"))
+    found = sorted((t.school_id, t.pupil_id, t.conversation_id) for t in tasks(session))
+    threads = {c.school_id: c.id for c in session.exec(select(Conversation).where(
+        Conversation.address == SARAH)).all()}
+    assert found == sorted((m.school_id, m.id, threads[m.school_id]) for m in millies)
