@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot.reading import FLOOD_LIMIT, Batch, read_message
@@ -36,7 +35,6 @@ from core.conversations import (
     UnknownAddress,
     set_status,
     storable,
-    store_incoming,
 )
 from core.inbound_batches import store_many
 from core.sender_lookups import SenderLookups
@@ -57,7 +55,6 @@ _LOCKED = select(Conversation, select(func.count()).select_from(Message).where(
     populate_existing=True)
 _UNREAD = select(Message.id).where(col(Message.id).in_(bindparam("ids", expanding=True)),
                                    Message.status == MessageStatus.received.value)
-
 
 
 @dataclass(frozen=True)
@@ -82,16 +79,10 @@ def receive_many(session: Session, inbounds: Sequence[Inbound], clock: Clock
     transaction, read in another (each thread held, so a parent's next message waits for
     this one). For each message in order: where it went, None for a provider's retry, or
     UnknownAddress. If reading them together fails, each is read on its own; one that still
-    fails is left for staff, stored."""
+    fails is left for staff, stored. (One message is a batch of one.)"""
     inbounds = [storable(inbound) for inbound in inbounds]
     with kept_after_commit(session):
-        try:
-            outcomes = store_many(session, inbounds, clock)
-        except IntegrityError:
-            # Another process stored one of these, or began one of the threads, at the same
-            # instant: store them one by one, each settling its own race.
-            session.rollback()
-            outcomes = [_store_one(session, inbound, clock) for inbound in inbounds]
+        outcomes = store_many(session, inbounds, clock)
         stored = [(outcome, inbound) for outcome, inbound in zip(outcomes, inbounds, strict=True)
                   if isinstance(outcome, Stored)]
         received = [_received(outcome) if isinstance(outcome, Stored) else outcome
@@ -99,14 +90,6 @@ def receive_many(session: Session, inbounds: Sequence[Inbound], clock: Clock
         if stored:
             read_stored(session, stored, clock)
     return received
-
-
-def _store_one(session: Session, inbound: Inbound, clock: Clock
-               ) -> Stored | UnknownAddress | None:
-    try:
-        return store_incoming(session, inbound, clock)
-    except UnknownAddress as error:
-        return error
 
 
 def _received(stored: Stored) -> Received:

@@ -1,22 +1,20 @@
-"""Conversations with parents: storing what arrives, finding who sent it, queueing replies and
-recording the reports a conversation produces.
+"""Conversations with parents: the shape of what arrives, finding who sent it, queueing
+replies, and what staff do in a thread.
 
-Storing comes first and commits on its own: whatever happens to a message afterwards, it is
-in the database, and a provider's retry of the same message is recognised by its id.
+Storing what arrives comes first and commits on its own (core.inbound_batches): whatever
+happens to a message afterwards, it is in the database, and a provider's retry of the same
+message is recognised by its id.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core.clock import Clock
 from core.conversation_models import (
     Conversation,
     ConversationStatus,
@@ -30,11 +28,9 @@ from core.models import (
     Pupil,
     PupilContact,
     School,
-    SchoolChannel,
     StaffUser,
 )
 
-logger = logging.getLogger(__name__)
 MAX_BODY = 5000  # characters of a message kept; longer bodies are cut and marked
 
 
@@ -92,64 +88,6 @@ class Stored:
     contact: Contact | None = None
 
 
-def store_incoming(session: Session, inbound: Inbound, clock: Clock) -> Stored | None:
-    """Store the message (and its thread) and commit; None if it was stored before."""
-    school, conversation, contact = _addressed(session, inbound)
-    assert school.id is not None
-    now = clock()
-    if conversation is None or conversation.contact_id is None:
-        contact = find_contact(session, school.id, inbound.channel, inbound.sender)
-    if conversation is None:
-        conversation = _begin(session, school.id, inbound.channel, inbound.sender, now,
-                              contact_id=contact.id if contact else None, incoming=True)
-    else:
-        if conversation.contact_id is None:
-            conversation.contact_id = contact.id if contact else None
-        conversation.last_incoming_at = now
-    message = Message(
-        school_id=school.id, conversation_id=conversation.id, direction=Direction.incoming,
-        author="parent", channel=inbound.channel.value, provider_id=inbound.provider_id,
-        body=inbound.text[:MAX_BODY], media=json.dumps(list(inbound.media)), raw=inbound.raw,
-        status=MessageStatus.received, created_at=now, updated_at=now)
-    session.add(message)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # the provider retried a message we already have
-        logger.info("duplicate %s message %s ignored", inbound.channel.value, inbound.provider_id)
-        return None
-    return Stored(school, conversation, message, contact)
-
-
-# The queries every inbound message runs are built once, with bound parameters: building a
-# select with its joins costs 40-120 µs of Python each time, and the compiled form is cached
-# either way.
-_ADDRESSED = select(School, Conversation, Contact).join(
-    SchoolChannel, col(SchoolChannel.school_id) == School.id).outerjoin(
-    Conversation, and_(col(Conversation.school_id) == School.id,
-                       col(Conversation.channel) == bindparam("channel"),
-                       col(Conversation.address) == bindparam("sender"))).outerjoin(
-    Contact, col(Contact.id) == Conversation.contact_id).where(
-    SchoolChannel.channel == bindparam("channel"), SchoolChannel.address == bindparam("to"))
-_LINKED_PUPILS = select(Pupil).join(
-    PupilContact, col(PupilContact.pupil_id) == Pupil.id).where(
-    PupilContact.contact_id == bindparam("contact_id"), col(Pupil.on_roll)).order_by(
-    col(Pupil.legal_first_name))
-
-
-def _addressed(session: Session, inbound: Inbound
-               ) -> tuple[School, Conversation | None, Contact | None]:
-    """The school the message was sent to, the sender's thread there if any and the thread's
-    contact, in one query, as it runs for every message. (The simulator's address is a
-    school slug: only schools that registered one, like the demo school, can be reached.)"""
-    channel = inbound.channel.value
-    found = session.exec(_ADDRESSED, params={
-        "channel": channel, "sender": inbound.sender, "to": inbound.to}).first()
-    if found is None:
-        raise UnknownAddress(f"no school receives {channel} at {inbound.to}")
-    return found[0], found[1], found[2]
-
-
 def conversation_for(session: Session, school_id: int, channel: ChannelKind, address: str,
                      now: datetime) -> Conversation:
     """The thread with this address at this school, begun if new."""
@@ -165,25 +103,21 @@ def conversation_for(session: Session, school_id: int, channel: ChannelKind, add
 
 
 def _begin(session: Session, school_id: int, channel: ChannelKind, address: str,
-           now: datetime, *, contact_id: int | None, incoming: bool = False) -> Conversation:
-    """A new thread with the contact at `address` (`incoming`: begun by a message from
-    `address` now)."""
+           now: datetime, *, contact_id: int | None) -> Conversation:
+    """A new thread with the contact at `address`."""
     conversation = Conversation(
         school_id=school_id, channel=channel.value, address=address, contact_id=contact_id,
-        last_incoming_at=now if incoming else None, created_at=now, updated_at=now)
+        created_at=now, updated_at=now)
     session.add(conversation)
     try:
         session.flush()
     except IntegrityError:
-        # Another request began this thread at the same instant (the provider delivering one
-        # message twice at once, or the sender's next message): theirs is the thread. The
+        # Another request began this thread at the same instant: theirs is the thread. The
         # rollback undoes only this attempt, as nothing else is written before the thread.
         session.rollback()
         conversation = session.exec(select(Conversation).where(
             Conversation.school_id == school_id, Conversation.channel == channel.value,
             Conversation.address == address)).one()
-        if incoming:
-            conversation.last_incoming_at = now
     return conversation
 
 
@@ -191,6 +125,14 @@ def _contact_id(session: Session, school_id: int, channel: ChannelKind,
                 address: str) -> int | None:
     contact = find_contact(session, school_id, channel, address)
     return contact.id if contact else None
+
+
+# Built once with a bound parameter, as reading a message runs it: building a select with its
+# joins costs 40-120 µs of Python each time, and the compiled form is cached either way.
+_LINKED_PUPILS = select(Pupil).join(
+    PupilContact, col(PupilContact.pupil_id) == Pupil.id).where(
+    PupilContact.contact_id == bindparam("contact_id"), col(Pupil.on_roll)).order_by(
+    col(Pupil.legal_first_name))
 
 
 def linked_pupils(session: Session, contact_id: int) -> list[Pupil]:

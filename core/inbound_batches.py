@@ -3,14 +3,13 @@
 At a busy moment (09:30 on a school morning, the chase just sent) a web process has many
 parents' messages in hand at once. Storing each on its own costs a transaction, a commit and a
 round trip per statement; stored together they cost one of each. The rules are
-`core.conversations.store_incoming`'s: a provider's retry of a message already stored (by its
-id) is not stored again, a new sender's thread is begun, a thread learns its contact once the
-sender is known.
+a provider's retry of a message already stored (by its id) is not stored again, a new
+sender's thread is begun, a thread learns its contact once the sender is known. A batch of one
+is a message arriving alone.
 
-One thing is left to the caller: when another process stores the same message or begins the
-same thread at the same instant, the commit fails (IntegrityError) and nothing of the batch
-is written. The caller then stores the messages one at a time, which settles each race as
-`store_incoming` does.
+When another process stores the same message or begins the same thread at the same instant,
+the commit fails (IntegrityError) and nothing of the batch is written; storing the batch again
+then finds the other process's rows, and stores the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, or_, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.clock import Clock
@@ -46,6 +46,7 @@ _CONTACTS = select(Contact).where(
         col(Contact.telegram_chat_id).in_(bindparam("chats", expanding=True)))).order_by(
     col(Contact.id))
 
+RACES = 3  # tries at storing a batch that another process's commit conflicts with
 Outcome = Stored | UnknownAddress | None  # None: a retry of a message already stored
 Thread = tuple[School, Conversation, Contact | None]
 ThreadKey = tuple[int, str, str]  # school, channel, sender's address
@@ -55,7 +56,17 @@ def store_many(session: Session, inbounds: Sequence[Inbound], clock: Clock) -> l
     """Store every message (and any new thread) and commit once; for each message in order,
     what became of it. Messages to an address no school has are not stored: their outcome is
     the UnknownAddress error, to answer that one request with. Six queries and a commit
-    however many messages there are."""
+    however many messages there are. A race with another process is stored again (RACES
+    tries), the second time finding what the other process wrote."""
+    for _ in range(RACES - 1):
+        try:
+            return _store(session, inbounds, clock)
+        except IntegrityError:
+            session.rollback()
+    return _store(session, inbounds, clock)
+
+
+def _store(session: Session, inbounds: Sequence[Inbound], clock: Clock) -> list[Outcome]:
     now = clock()
     already = _already_stored(session, inbounds)
     fresh = []
