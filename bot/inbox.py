@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, func, select
 
 from bot.reading import FLOOD_LIMIT, Batch, read_message
@@ -115,17 +115,16 @@ def read_stored(session: Session, stored: list[tuple[Stored, Inbound]], clock: C
                 conversation, recent = held[item.conversation.id or 0]
                 read_message(session, item.school, conversation, item.message, inbound,
                              clock(), batch, flooding=recent > FLOOD_LIMIT)
-            batch.settle(session)
+            batch.settle(session, clock())
             session.commit()
         return len(unread)
     except Exception:
         session.rollback()
         if len(stored) == 1:
             # Not swallowed: logged with its traceback, and the message goes to staff.
-            message_id = stored[0][0].message.id
-            logger.exception("message %s could not be handled; left for staff", message_id)
-            received = _received(stored[0][0])
-            leave_for_staff(session, received.conversation_id, received.message_id, clock())
+            item = stored[0][0]
+            logger.exception("message %s could not be handled; left for staff", item.message.id)
+            leave_for_staff(session, item.conversation, item.message.id or 0, clock())
             return 1
         logger.exception("%d messages could not be read together; reading each alone",
                          len(stored))
@@ -169,14 +168,16 @@ def kept_after_commit(session: Session) -> Iterator[None]:
         session.expire_on_commit = before
 
 
-def leave_for_staff(session: Session, conversation_id: int, message_id: int,
-                    now: datetime, why: str = READ_FAILED) -> None:
-    """The message is not answered by the bot: staff see it, and the thread needs them."""
-    conversation = session.get(Conversation, conversation_id)
-    message = session.get(Message, message_id)
-    assert conversation is not None and message is not None
-    message.status = MessageStatus.for_staff.value
-    message.error = why
-    set_status(conversation, ConversationStatus.needs_attention, now)
-    session.add_all([conversation, message])
+def leave_for_staff(session: Session, conversation: Conversation, message_id: int,
+                    now: datetime, why: str = READ_FAILED) -> bool:
+    """The message is not answered by the bot: staff see it, and the thread needs them. Only
+    a message still unread is marked (False otherwise: another process read it, or its tick
+    got there first)."""
+    marked = session.execute(update(Message).where(
+        col(Message.id) == message_id, Message.status == MessageStatus.received.value).values(
+        status=MessageStatus.for_staff.value, error=why, updated_at=now)).rowcount
+    if marked:
+        set_status(conversation, ConversationStatus.needs_attention, now)
+        session.add(conversation)
     session.commit()
+    return bool(marked)

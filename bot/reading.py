@@ -59,16 +59,15 @@ class Batch:
     threads: set[int] = field(default_factory=set)  # read in this batch so far
     remembered: list[AbsenceReport] = field(default_factory=list)  # see remember_reports
     reports: list[tuple[School, AbsenceReport]] = field(default_factory=list)  # made, to check
-    now: datetime | None = None  # when the latest message was read
 
-    def before(self, session: Session, conversation: Conversation) -> None:
+    def before(self, session: Session, conversation: Conversation, now: datetime) -> None:
         """Ready to read a message in this thread: a second message in one batch from the
         same thread must see the flow state the first left, so the first is settled."""
         if conversation.id in self.threads:
-            self.settle(session)
+            self.settle(session, now)
         self.threads.add(conversation.id or 0)
 
-    def settle(self, session: Session) -> None:
+    def settle(self, session: Session, now: datetime) -> None:
         """Flush, then finish what waited for it; a persistently absent pupil's report gives
         the attendance officer a task (asked for all the batch's reports at once)."""
         if self.after_flush:
@@ -76,8 +75,8 @@ class Batch:
             waiting, self.after_flush = self.after_flush, []
             for finish in waiting:
                 finish()
-        if self.reports and self.now is not None:
-            tell_staff_of_persistent_absentees(session, self.reports, self.now)
+        if self.reports:
+            tell_staff_of_persistent_absentees(session, self.reports, now)
             self.reports = []
 
     def remember_reports(self, session: Session, conversations: Iterable[Conversation]) -> None:
@@ -100,8 +99,7 @@ def read_message(session: Session, school: School, conversation: Conversation,
                  flooding: bool) -> None:
     """Read one stored message and queue the answer, in the batch's transaction (the caller
     settles the batch and commits)."""
-    batch.before(session, conversation)
-    batch.now = now
+    batch.before(session, conversation, now)
     replies = _Replies(session, conversation, school, now, batch)
     word = re.sub(r"[^\w?]+", " ", inbound.text.lower()).strip()
     message.status = MessageStatus.handled.value

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import groupby
 
-from sqlalchemy import bindparam, exists, literal, update
+from sqlalchemy import bindparam, exists, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.inbox import kept_after_commit, read_stored
+from bot.inbox import kept_after_commit, leave_for_staff, read_stored
 from core.clock import Clock, FixedClock
-from core.conversation_models import Conversation, ConversationStatus, Message, MessageStatus
-from core.conversations import Inbound, Stored, set_status
+from core.conversation_models import Conversation, Message, MessageStatus
+from core.conversations import Inbound, Stored
 from core.models import ChannelKind, School
 
 logger = logging.getLogger(__name__)
@@ -57,15 +57,15 @@ def read_left_behind(session: Session, clock: Clock) -> int:
     now = clock()
     rows = session.exec(_LEFT_UNREAD, params={"before": now - LEFT_UNREAD}).all()
     overtaken = _overtaken(session, [m.id for m, _, _ in rows])
-    late = [(m, c, NOT_READ) for m, c, _ in rows if m.created_at < now - TOO_OLD] + [
-        (m, c, OVERTAKEN) for m, c, _ in rows
-        if m.id in overtaken and m.created_at >= now - TOO_OLD]
-    recent = [row for row in rows
-              if row[0].created_at >= now - TOO_OLD and row[0].id not in overtaken]
-    read = 0
+    recent, left, read = [], 0, 0
     with kept_after_commit(session):
-        left = sum(_leave_for_staff(session, message, conversation, now, why)
-                   for message, conversation, why in late)
+        for message, conversation, school in rows:
+            why = NOT_READ if message.created_at < now - TOO_OLD else \
+                OVERTAKEN if message.id in overtaken else None
+            if why is None:
+                recent.append((message, conversation, school))
+            else:
+                left += leave_for_staff(session, conversation, message.id or 0, now, why)
         for arrived, batch in groupby(recent, key=lambda row: row[0].created_at):
             stored = [(Stored(school, conversation, message), _as_received(message, conversation))
                       for message, conversation, school in batch]
@@ -89,20 +89,6 @@ def _overtaken(session: Session, ids: list[int | None]) -> set[int]:
         exists().where(later.conversation_id == Message.conversation_id,
                        later.direction == "incoming", later.id > Message.id,
                        later.status != MessageStatus.received.value))).all())
-
-
-def _leave_for_staff(session: Session, message: Message, conversation: Conversation,
-                     now: datetime, why: str) -> int:
-    """Mark the message for staff if it is still unread (1), else leave it be (0): another
-    process's tick may have got there first."""
-    marked = session.execute(update(Message).where(
-        col(Message.id) == message.id, Message.status == MessageStatus.received.value).values(
-        status=MessageStatus.for_staff.value, error=why, updated_at=now)).rowcount
-    if marked:
-        set_status(conversation, ConversationStatus.needs_attention, now)
-        session.add(conversation)
-    session.commit()
-    return int(bool(marked))
 
 
 def _as_received(message: Message, conversation: Conversation) -> Inbound:
